@@ -1,0 +1,225 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/drover/drover/proto/droverpb"
+)
+
+// DefaultServer is the API address a client uses when none is given.
+const DefaultServer = "127.0.0.1:7700"
+
+// MaxMessageSize bounds a gRPC message either way; objects are capped at
+// 1.5 MiB by the server, lists may be larger.
+const MaxMessageSize = 64 << 20
+
+// Client talks to a Drover cluster through any of its nodes. It sends each
+// call to the endpoint that last answered and moves on to the next one when
+// that endpoint is unreachable. A Client is safe for concurrent use.
+type Client struct {
+	endpoints []string
+	conns     []*grpc.ClientConn
+
+	mu      sync.Mutex
+	current int
+}
+
+// New connects lazily to the given endpoints (HOST:PORT). At least one is
+// required.
+func New(endpoints []string) (*Client, error) {
+	eps := cleanEndpoints(endpoints)
+	if len(eps) == 0 {
+		return nil, errors.New("client: no endpoint given")
+	}
+	c := &Client{endpoints: eps}
+	for _, ep := range eps {
+		conn, err := grpc.NewClient(ep,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultCallOptions(
+				grpc.MaxCallRecvMsgSize(MaxMessageSize),
+				grpc.MaxCallSendMsgSize(MaxMessageSize)))
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("client: endpoint %s: %w", ep, err)
+		}
+		c.conns = append(c.conns, conn)
+	}
+	return c, nil
+}
+
+// ParseEndpoints splits a comma-separated HOST:PORT list.
+func ParseEndpoints(s string) []string {
+	return cleanEndpoints(strings.Split(s, ","))
+}
+
+func cleanEndpoints(in []string) []string {
+	var out []string
+	for _, e := range in {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Endpoints returns the endpoints this client fails over between.
+func (c *Client) Endpoints() []string { return c.endpoints }
+
+// Close closes every connection.
+func (c *Client) Close() error {
+	var first error
+	for _, conn := range c.conns {
+		if err := conn.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// retryable reports whether an error means "this endpoint could not serve
+// the call" rather than an answer about the object.
+func retryable(err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable:
+		return true
+	}
+	return false
+}
+
+// do runs call against the current endpoint, then each other endpoint in
+// turn while the failure is retryable, sweeping the list until ctx ends.
+//
+// A write whose connection broke after it was sent may have been applied;
+// retrying it can then answer AlreadyExists or Conflict. Request ids that make
+// retries exact are a separate piece of work (see the HA issue).
+func (c *Client) do(ctx context.Context, call func(conn *grpc.ClientConn) error) error {
+	c.mu.Lock()
+	start := c.current
+	c.mu.Unlock()
+	backoff := 20 * time.Millisecond
+	var err error
+	for attempt := 0; ; attempt++ {
+		i := (start + attempt) % len(c.conns)
+		err = call(c.conns[i])
+		if err == nil || !retryable(err) {
+			if err == nil {
+				c.mu.Lock()
+				c.current = i
+				c.mu.Unlock()
+			}
+			return err
+		}
+		if (attempt+1)%len(c.conns) == 0 {
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, time.Second)
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// Create stores a new object and returns it as stored.
+func (c *Client) Create(ctx context.Context, obj *pb.Object) (*pb.Object, error) {
+	var out *pb.Object
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewObjectsClient(conn).Create(ctx, &pb.CreateRequest{Object: obj})
+		return err
+	})
+	return out, err
+}
+
+// Get returns one object; stale reads are served by the answering node
+// without a leadership check.
+func (c *Client) Get(ctx context.Context, req *pb.GetRequest) (*pb.Object, error) {
+	var out *pb.Object
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewObjectsClient(conn).Get(ctx, req)
+		return err
+	})
+	return out, err
+}
+
+// List returns one page of objects.
+func (c *Client) List(ctx context.Context, req *pb.ListRequest) (*pb.ListResponse, error) {
+	var out *pb.ListResponse
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewObjectsClient(conn).List(ctx, req)
+		return err
+	})
+	return out, err
+}
+
+// Update replaces an object's metadata and body; a non-zero
+// metadata.resourceVersion is a precondition.
+func (c *Client) Update(ctx context.Context, obj *pb.Object) (*pb.Object, error) {
+	var out *pb.Object
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewObjectsClient(conn).Update(ctx, &pb.UpdateRequest{Object: obj})
+		return err
+	})
+	return out, err
+}
+
+// UpdateStatus replaces an object's status.
+func (c *Client) UpdateStatus(ctx context.Context, obj *pb.Object) (*pb.Object, error) {
+	var out *pb.Object
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewObjectsClient(conn).UpdateStatus(ctx, &pb.UpdateRequest{Object: obj})
+		return err
+	})
+	return out, err
+}
+
+// Delete removes an object (or marks it for deletion while it has
+// finalizers) and returns its last state.
+func (c *Client) Delete(ctx context.Context, req *pb.DeleteRequest) (*pb.Object, error) {
+	var out *pb.Object
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewObjectsClient(conn).Delete(ctx, req)
+		return err
+	})
+	return out, err
+}
+
+// Watch opens a watch stream on the first endpoint that accepts it. The
+// stream ends with ctx; a broken stream is the caller's to resume from the
+// last revision it saw.
+func (c *Client) Watch(ctx context.Context, req *pb.WatchRequest) (pb.Objects_WatchClient, error) {
+	var out pb.Objects_WatchClient
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewObjectsClient(conn).Watch(ctx, req)
+		return err
+	})
+	return out, err
+}
+
+// Status reports the Raft state of the node that answers.
+func (c *Client) Status(ctx context.Context) (*pb.StatusResponse, error) {
+	var out *pb.StatusResponse
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewClusterClient(conn).Status(ctx, &pb.StatusRequest{})
+		return err
+	})
+	return out, err
+}
+
+// StatusOf asks one specific endpoint (by index in Endpoints) for its status,
+// without failing over.
+func (c *Client) StatusOf(ctx context.Context, i int) (*pb.StatusResponse, error) {
+	return pb.NewClusterClient(c.conns[i]).Status(ctx, &pb.StatusRequest{})
+}
