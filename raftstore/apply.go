@@ -1,0 +1,181 @@
+package raftstore
+
+import (
+	"bytes"
+	"fmt"
+
+	pb "github.com/drover/drover/proto/droverpb"
+	"go.etcd.io/bbolt"
+)
+
+// OpResult is the outcome of one Op: the object as stored (or as deleted),
+// or a domain rejection wrapping a sentinel from errors.go. Objects are
+// shared with events and must be treated as read-only.
+type OpResult struct {
+	Object *pb.Object
+	Err    error
+}
+
+// ApplyResult is the FSM response for a LogCommand entry: one result per Op,
+// in the order of the command's ops.
+type ApplyResult struct {
+	Results []OpResult
+}
+
+// applyCommand applies one command at a Raft index inside a writable tx and
+// returns its results and events. It is stateless: tests and tools replay
+// entries with it without a whole store. It does not touch the applied index.
+func applyCommand(tx *bbolt.Tx, index uint64, cmd *pb.Command) ([]OpResult, []*pb.Event) {
+	a := newApplier(tx, nil)
+	res := a.command(index, cmd)
+	return res, a.events
+}
+
+// applier carries the state of one write transaction. buf is an arena for
+// keys and values: bbolt needs them valid until commit, so slices are never
+// overwritten, only appended to.
+type applier struct {
+	objects, history, meta, members *bbolt.Bucket
+
+	index  uint64
+	ts     int64
+	seq    uint32
+	events []*pb.Event
+	buf    []byte
+}
+
+func newApplier(tx *bbolt.Tx, buf []byte) *applier {
+	return &applier{
+		objects: tx.Bucket(bucketObjects),
+		history: tx.Bucket(bucketHistory),
+		meta:    tx.Bucket(bucketMeta),
+		members: tx.Bucket(bucketMembers),
+		buf:     buf[:0],
+	}
+}
+
+// command applies every op of cmd in order; each op succeeds or fails alone.
+func (a *applier) command(index uint64, cmd *pb.Command) []OpResult {
+	a.index, a.ts, a.seq = index, cmd.GetTimestamp(), 0
+	res := make([]OpResult, len(cmd.GetOps()))
+	for i, op := range cmd.GetOps() {
+		res[i] = a.op(op)
+	}
+	return res
+}
+
+// op dispatches one operation by type.
+func (a *applier) op(op *pb.Op) OpResult {
+	var obj *pb.Object
+	var err error
+	switch op.GetType() {
+	case pb.OpType_CREATE:
+		obj, err = a.applyCreate(op)
+	case pb.OpType_UPDATE:
+		obj, err = a.applyUpdate(op)
+	case pb.OpType_UPDATE_STATUS:
+		obj, err = a.applyUpdateStatus(op)
+	case pb.OpType_DELETE:
+		obj, err = a.applyDelete(op)
+	case pb.OpType_COMPACT:
+		a.applyCompact(op)
+	case pb.OpType_SET_MEMBER:
+		err = a.applySetMember(op)
+	default:
+		err = errorf(ErrInvalidCommand, "unknown operation %v", op.GetType())
+	}
+	return OpResult{Object: obj, Err: err}
+}
+
+// applyCreate stores a new object at generation 1.
+func (a *applier) applyCreate(op *pb.Op) (*pb.Object, error) {
+	t, err := a.target(op.GetObject())
+	if err != nil {
+		return nil, err
+	}
+	if a.objects.Get(t.key) != nil {
+		return nil, errorf(ErrAlreadyExists, "%s %q already exists", t.info.Plural, t.name)
+	}
+	if t.info.Namespaced {
+		if err := a.checkNamespace(t.ns); err != nil {
+			return nil, err
+		}
+	}
+	obj := cloneObject(op.GetObject())
+	obj.Kind = t.info.Kind
+	obj.Metadata.ResourceVersion = a.index
+	obj.Metadata.Generation = 1
+	a.store(t.key, obj)
+	a.emit(pb.EventType_ADDED, obj, nil)
+	return obj, nil
+}
+
+// applyUpdate replaces metadata and body, keeping identity, timestamps and
+// status; an object being deleted whose last finalizer is removed goes away.
+func (a *applier) applyUpdate(op *pb.Op) (*pb.Object, error) {
+	t, old, err := a.existing(op)
+	if err != nil {
+		return nil, err
+	}
+	in, obj := op.GetObject(), cloneObject(old)
+	m, im := obj.Metadata, in.GetMetadata()
+	m.Labels, m.Annotations = im.GetLabels(), im.GetAnnotations()
+	m.OwnerReferences, m.Finalizers = im.GetOwnerReferences(), im.GetFinalizers()
+	if !bytes.Equal(old.Body, in.GetBody()) {
+		m.Generation++
+	}
+	obj.Body = in.GetBody()
+	m.ResourceVersion = a.index
+	if m.DeletionTimestamp != 0 && a.removable(t, obj) {
+		a.remove(t.key, obj, old)
+		a.reap(t)
+		return obj, nil
+	}
+	a.store(t.key, obj)
+	a.emit(pb.EventType_MODIFIED, obj, old)
+	return obj, nil
+}
+
+// applyUpdateStatus replaces the status only.
+func (a *applier) applyUpdateStatus(op *pb.Op) (*pb.Object, error) {
+	t, old, err := a.existing(op)
+	if err != nil {
+		return nil, err
+	}
+	obj := cloneObject(old)
+	obj.Status = op.GetObject().GetStatus()
+	obj.Metadata.ResourceVersion = a.index
+	a.store(t.key, obj)
+	a.emit(pb.EventType_MODIFIED, obj, old)
+	return obj, nil
+}
+
+// applyCompact drops history at or below the requested revision.
+func (a *applier) applyCompact(op *pb.Op) {
+	rev := min(op.GetCompactRevision(), a.index)
+	if rev <= getUint64(a.meta, keyCompacted) {
+		return
+	}
+	c := a.history.Cursor()
+	for k, _ := c.First(); k != nil && historyRevision(k) <= rev; k, _ = c.First() {
+		must(c.Delete())
+	}
+	a.putUint64(a.meta, keyCompacted, rev)
+}
+
+// applySetMember records a peer's API address.
+func (a *applier) applySetMember(op *pb.Op) error {
+	if op.GetMemberId() == "" {
+		return errorf(ErrInvalidCommand, "set member: empty member id")
+	}
+	must(a.members.Put([]byte(op.GetMemberId()), []byte(op.GetMemberApiAddr())))
+	return nil
+}
+
+// must panics on a bbolt write error: inputs are validated before writing,
+// so an error here means the store itself is broken.
+func must(err error) {
+	if err != nil {
+		panic(fmt.Sprintf("raftstore: bbolt write failed: %v", err))
+	}
+}

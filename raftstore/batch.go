@@ -1,0 +1,83 @@
+package raftstore
+
+import (
+	"fmt"
+
+	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/hashicorp/raft"
+	"go.etcd.io/bbolt"
+)
+
+// Apply applies one entry; see ApplyBatch.
+func (f *FSM) Apply(l *raft.Log) interface{} {
+	return f.ApplyBatch([]*raft.Log{l})[0]
+}
+
+// ApplyBatch applies committed entries in one bbolt transaction, skipping
+// entries at or below the applied index, then publishes the events. The
+// response for a LogCommand entry is *ApplyResult (nil when skipped); for
+// other types nil. An undecodable entry is fatal.
+func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
+	resps := make([]interface{}, len(logs))
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.db == nil {
+		for i := range resps {
+			resps[i] = ErrClosed
+		}
+		return resps
+	}
+	tx, err := f.db.Begin(true)
+	if err != nil {
+		f.fatal("begin transaction", err)
+	}
+	a := newApplier(tx, f.arena)
+	applied := f.applied.Load()
+	for i, l := range logs {
+		if l.Index <= applied {
+			continue
+		}
+		if l.Type == raft.LogCommand {
+			resps[i] = &ApplyResult{Results: a.command(l.Index, f.decode(l))}
+		}
+		applied = l.Index
+	}
+	f.commit(tx, a, applied)
+	return resps
+}
+
+// commit records the applied index, commits, and publishes.
+func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
+	if applied == f.applied.Load() {
+		_ = tx.Rollback()
+		return
+	}
+	a.putUint64(a.meta, keyApplied, applied)
+	compacted := getUint64(a.meta, keyCompacted)
+	if err := tx.Commit(); err != nil {
+		f.fatal("commit", err)
+	}
+	if cap(a.buf) <= maxArena {
+		f.arena = a.buf[:0]
+	}
+	f.compacted.Store(compacted)
+	f.setApplied(applied)
+	if f.cfg.Publisher != nil {
+		f.cfg.Publisher.Publish(a.events, applied)
+	}
+}
+
+// decode decodes a command entry; failure is fatal, as for any Raft FSM.
+func (f *FSM) decode(l *raft.Log) *pb.Command {
+	cmd, err := DecodeCommand(l.Data)
+	if err != nil {
+		f.fatal(fmt.Sprintf("decode entry %d", l.Index), err)
+	}
+	return cmd
+}
+
+// fatal logs and panics: the FSM cannot continue without diverging.
+func (f *FSM) fatal(what string, err error) {
+	f.log.Error("raftstore: fatal FSM error", "op", what, "error", err)
+	panic(fmt.Sprintf("raftstore: %s: %v", what, err))
+}

@@ -1,0 +1,137 @@
+package raftstore
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	pb "github.com/drover/drover/proto/droverpb"
+	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+)
+
+// target is the resolved identity of the object an op names.
+type target struct {
+	info      *pb.KindInfo
+	ns, name  string
+	key       []byte
+	namespace bool // the target is a Namespace object
+}
+
+// target resolves an op's object to its kind and key.
+func (a *applier) target(o *pb.Object) (target, error) {
+	info, ok := lookupKind(o.GetKind())
+	if !ok {
+		return target{}, errorf(ErrInvalidCommand, "unknown kind %q", o.GetKind())
+	}
+	m := o.GetMetadata()
+	if m.GetName() == "" {
+		return target{}, errorf(ErrInvalidCommand, "%s: empty name", info.Plural)
+	}
+	if len(info.Kind)+len(m.GetNamespace())+len(m.GetName())+2 > bbolt.MaxKeySize {
+		return target{}, errorf(ErrInvalidCommand, "%s %q: name too long", info.Plural, m.GetName())
+	}
+	ns := m.GetNamespace()
+	if !info.Namespaced {
+		ns = ""
+	}
+	return target{
+		info: info, ns: ns, name: m.GetName(),
+		key:       a.key(info.Kind, ns, m.GetName()),
+		namespace: info.Kind == kindNamespace,
+	}, nil
+}
+
+// existing resolves an op's target, loads it and checks preconditions.
+func (a *applier) existing(op *pb.Op) (target, *pb.Object, error) {
+	t, err := a.target(op.GetObject())
+	if err != nil {
+		return t, nil, err
+	}
+	old := a.load(t.key)
+	if old == nil {
+		return t, nil, errorf(ErrNotFound, "%s %q not found", t.info.Plural, t.name)
+	}
+	return t, old, checkPreconditions(t, old, op)
+}
+
+// checkPreconditions checks the op's preconditions and the incoming object's
+// resourceVersion and uid; zero values are not checked.
+func checkPreconditions(t target, cur *pb.Object, op *pb.Op) error {
+	m, in, p := cur.GetMetadata(), op.GetObject().GetMetadata(), op.GetPreconditions()
+	for _, rv := range [2]uint64{p.GetResourceVersion(), in.GetResourceVersion()} {
+		if rv != 0 && rv != m.GetResourceVersion() {
+			return errorf(ErrConflict, "Operation cannot be fulfilled on %s %q: the object has been modified; expected resourceVersion %d, current %d",
+				t.info.Plural, t.name, rv, m.GetResourceVersion())
+		}
+	}
+	for _, uid := range [2]string{p.GetUid(), in.GetUid()} {
+		if uid != "" && uid != m.GetUid() {
+			return errorf(ErrConflict, "Operation cannot be fulfilled on %s %q: precondition failed: UID in precondition: %s, UID in object meta: %s (current resourceVersion %d)",
+				t.info.Plural, t.name, uid, m.GetUid(), m.GetResourceVersion())
+		}
+	}
+	return nil
+}
+
+// checkNamespace fails unless namespace ns exists and is not terminating.
+func (a *applier) checkNamespace(ns string) error {
+	nsObj := a.load(a.key(kindNamespace, "", ns))
+	if nsObj == nil {
+		return errorf(ErrNamespaceNotFound, "namespaces %q not found", ns)
+	}
+	if nsObj.GetMetadata().GetDeletionTimestamp() != 0 {
+		return errorf(ErrNamespaceTerminating, "unable to create new content in namespace %s because it is being terminated", ns)
+	}
+	return nil
+}
+
+// load returns the stored object under key, or nil.
+func (a *applier) load(key []byte) *pb.Object {
+	v := a.objects.Get(key)
+	if v == nil {
+		return nil
+	}
+	return decodeObject(v)
+}
+
+// store writes obj under key.
+func (a *applier) store(key []byte, obj *pb.Object) {
+	must(a.objects.Put(key, a.marshal(obj)))
+}
+
+// emit appends an event at the current revision to the history and to the
+// events published after commit.
+func (a *applier) emit(typ pb.EventType, obj, prev *pb.Object) {
+	ev := &pb.Event{Type: typ, Object: obj, Prev: prev, Revision: a.index, Timestamp: a.ts}
+	start := len(a.buf)
+	a.buf = appendHistoryKey(a.buf, a.index, a.seq)
+	k := a.buf[start:len(a.buf):len(a.buf)]
+	a.seq++
+	must(a.history.Put(k, a.marshal(ev)))
+	a.events = append(a.events, ev)
+}
+
+// key builds an object key in the arena.
+func (a *applier) key(kind, ns, name string) []byte {
+	start := len(a.buf)
+	a.buf = appendObjectKey(a.buf, kind, ns, name)
+	return a.buf[start:len(a.buf):len(a.buf)]
+}
+
+// marshal encodes m deterministically into the arena.
+func (a *applier) marshal(m proto.Message) []byte {
+	start := len(a.buf)
+	var err error
+	a.buf, err = marshalOpts.MarshalAppend(a.buf, m)
+	if err != nil {
+		panic(fmt.Sprintf("raftstore: marshal: %v", err))
+	}
+	return a.buf[start:len(a.buf):len(a.buf)]
+}
+
+// putUint64 writes a big-endian counter.
+func (a *applier) putUint64(b *bbolt.Bucket, key []byte, v uint64) {
+	start := len(a.buf)
+	a.buf = binary.BigEndian.AppendUint64(a.buf, v)
+	must(b.Put(key, a.buf[start:len(a.buf):len(a.buf)]))
+}
