@@ -102,7 +102,7 @@ func (a *applier) applyCreate(op *pb.Op) (*pb.Object, error) {
 		}
 	}
 	obj := cloneObject(op.GetObject())
-	obj.Kind = t.info.Kind
+	obj.Kind, obj.Metadata.Namespace = t.info.Kind, t.ns
 	obj.Metadata.ResourceVersion = a.index
 	obj.Metadata.Generation = 1
 	a.store(t.key, obj)

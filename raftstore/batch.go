@@ -19,20 +19,31 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 // other types nil. An undecodable entry is fatal.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 	resps := make([]interface{}, len(logs))
+	events, applied, ok := f.applyLocked(logs, resps)
+	if ok && f.cfg.Publisher != nil {
+		f.cfg.Publisher.Publish(events, applied)
+	}
+	return resps
+}
+
+// applyLocked runs the batch's transaction; ok is false when nothing was
+// committed.
+func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, uint64, bool) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	if f.db == nil {
 		for i := range resps {
 			resps[i] = ErrClosed
 		}
-		return resps
+		return nil, 0, false
 	}
 	tx, err := f.db.Begin(true)
 	if err != nil {
 		f.fatal("begin transaction", err)
 	}
 	a := newApplier(tx, f.arena)
-	applied := f.applied.Load()
+	last := f.applied.Load()
+	applied := last
 	for i, l := range logs {
 		if l.Index <= applied {
 			continue
@@ -42,16 +53,16 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 		}
 		applied = l.Index
 	}
+	if applied == last {
+		_ = tx.Rollback()
+		return nil, 0, false
+	}
 	f.commit(tx, a, applied)
-	return resps
+	return a.events, applied, true
 }
 
-// commit records the applied index, commits, and publishes.
+// commit records the applied index, commits, and advances the counters.
 func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
-	if applied == f.applied.Load() {
-		_ = tx.Rollback()
-		return
-	}
 	a.putUint64(a.meta, keyApplied, applied)
 	compacted := getUint64(a.meta, keyCompacted)
 	if err := tx.Commit(); err != nil {
@@ -62,9 +73,6 @@ func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
 	}
 	f.compacted.Store(compacted)
 	f.setApplied(applied)
-	if f.cfg.Publisher != nil {
-		f.cfg.Publisher.Publish(a.events, applied)
-	}
 }
 
 // decode decodes a command entry; failure is fatal, as for any Raft FSM.

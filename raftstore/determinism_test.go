@@ -1,0 +1,129 @@
+package raftstore
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+
+	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/hashicorp/raft"
+)
+
+// genLog generates a command log with a reference store, so that updates
+// mostly carry the right resourceVersion and sometimes a stale one.
+func genLog(t *testing.T, n int, seed int64) ([]*raft.Log, map[string]int) {
+	rng := rand.New(rand.NewSource(seed))
+	ref := newStore(t)
+	stats := map[string]int{}
+	var logs []*raft.Log
+	namespaces := []string{"a", "b", "c"}
+	for i := 0; i < n; i++ {
+		cmd := &pb.Command{Timestamp: int64(1_000_000 + i*1000)}
+		for j := rng.Intn(3) + 1; j > 0; j-- {
+			cmd.Ops = append(cmd.Ops, genOp(ref, rng, namespaces, i))
+		}
+		l := logEntry(t, ref.next, cmd)
+		for _, r := range ref.ApplyBatch([]*raft.Log{l})[0].(*ApplyResult).Results {
+			if r.Err != nil {
+				stats[errors.Unwrap(r.Err).Error()]++
+			} else {
+				stats["ok"]++
+			}
+		}
+		ref.next++
+		logs = append(logs, l)
+	}
+	return logs, stats
+}
+
+func genOp(ref *testStore, rng *rand.Rand, namespaces []string, i int) *pb.Op {
+	ns := namespaces[rng.Intn(len(namespaces))]
+	kind := []string{"Pod", "ConfigMap"}[rng.Intn(2)]
+	name := fmt.Sprintf("o%d", rng.Intn(6))
+	if op := releaseTerminating(ref, ns, kind); op != nil && rng.Intn(2) == 0 {
+		return op
+	}
+	o := obj(kind, ns, name, fmt.Sprintf(`{"v":%d}`, rng.Intn(3)))
+	if rng.Intn(4) == 0 {
+		o.Metadata.Finalizers = []string{"f"}
+	}
+	cur, err := ref.Get(kind, ns, name)
+	if err != nil && rng.Intn(10) > 0 {
+		if _, err := ref.Get("Namespace", "", ns); err != nil {
+			return create(nsObj(ns))
+		}
+		return create(o)
+	}
+	if err == nil {
+		o.Metadata.ResourceVersion = cur.Metadata.ResourceVersion
+		if rng.Intn(5) == 0 {
+			o.Metadata.ResourceVersion-- // stale: conflict
+		}
+	}
+	switch p := rng.Intn(100); {
+	case p < 8:
+		return create(nsObj(ns))
+	case p < 11:
+		return del("Namespace", "", ns)
+	case p < 40:
+		o.Metadata.ResourceVersion = 0
+		return create(o)
+	case p < 65:
+		return update(o)
+	case p < 78:
+		o.Status = []byte(fmt.Sprintf(`{"n":%d}`, i))
+		return status(o)
+	case p < 95:
+		return del(kind, ns, name)
+	default:
+		return compact(uint64(rng.Intn(i + 1)))
+	}
+}
+
+func TestDeterminism(t *testing.T) {
+	logs, stats := genLog(t, 600, 7)
+	t.Logf("op outcomes: %v", stats)
+	if stats["ok"] < 300 || len(stats) < 5 {
+		t.Fatalf("generated log is not varied enough: %v", stats)
+	}
+	one := newStore(t)
+	for _, l := range logs {
+		one.ApplyBatch([]*raft.Log{l})
+	}
+	batched := newStore(t)
+	rng := rand.New(rand.NewSource(99))
+	for i := 0; i < len(logs); {
+		n := min(rng.Intn(64)+1, len(logs)-i)
+		batched.ApplyBatch(logs[i : i+n])
+		i += n
+	}
+	a, b := dump(t, one.FSM), dump(t, batched.FSM)
+	sameDump(t, a, b)
+	if summary(one.pub.events) != summary(batched.pub.events) {
+		t.Fatal("published events differ")
+	}
+	if !strings.Contains(summary(one.pub.events), "DELETED Namespace") {
+		t.Fatal("generated log never removed a namespace")
+	}
+	if len(a) < 50 {
+		t.Fatalf("state too small to be meaningful: %d records", len(a))
+	}
+}
+
+// releaseTerminating returns an update removing the finalizers of an object
+// that holds up a terminating namespace, or nil.
+func releaseTerminating(ref *testStore, ns, kind string) *pb.Op {
+	nsCur, err := ref.Get("Namespace", "", ns)
+	if err != nil || nsCur.Metadata.DeletionTimestamp == 0 {
+		return nil
+	}
+	res, err := ref.List(ListOptions{Kind: kind, Namespace: ns, Limit: 1})
+	if err != nil || len(res.Items) == 0 {
+		return nil
+	}
+	o := res.Items[0]
+	o.Metadata.Finalizers = nil
+	return update(o)
+}
