@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -9,29 +10,27 @@ import (
 	sigsjson "sigs.k8s.io/json"
 )
 
-// envelopeKeys are top-level fields that travel outside the body.
-var envelopeKeys = [...]string{"apiVersion", "kind", "metadata", "status"}
-
 // decodeBody strictly decodes a body (a JSON object without the envelope
 // keys) into v. An empty body decodes as {}.
 func decodeBody(body []byte, v any) field.ErrorList {
 	if len(body) == 0 {
 		return nil
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return field.ErrorList{field.Invalid(field.NewPath("body"), "", "must be a JSON object: "+err.Error())}
+	if firstByte(body) != '{' {
+		return field.ErrorList{field.Invalid(field.NewPath("body"), "", "must be a JSON object")}
+	}
+	strict, err := sigsjson.UnmarshalStrict(body, v)
+	if err != nil {
+		return field.ErrorList{decodeError(err, "")}
 	}
 	var errs field.ErrorList
-	for _, k := range envelopeKeys {
-		if _, ok := top[k]; ok {
-			errs = append(errs, field.Forbidden(field.NewPath(k), "must be carried in the object envelope, not in the body"))
-		}
+	for _, k := range envelopeKeysIn(body) {
+		errs = append(errs, field.Forbidden(field.NewPath(k), "must be carried in the object envelope, not in the body"))
 	}
 	if len(errs) > 0 {
 		return errs
 	}
-	return decodeStrict(body, v, "")
+	return strictErrors(strict, "")
 }
 
 // decodeStatus strictly decodes a status document into v.
@@ -49,7 +48,11 @@ func decodeStrict(data []byte, v any, prefix string) field.ErrorList {
 	if err != nil {
 		return field.ErrorList{decodeError(err, prefix)}
 	}
-	errs := make(field.ErrorList, 0, len(strict))
+	return strictErrors(strict, prefix)
+}
+
+func strictErrors(strict []error, prefix string) field.ErrorList {
+	var errs field.ErrorList
 	for _, s := range strict {
 		errs = append(errs, strictError(s, prefix))
 	}
@@ -92,12 +95,28 @@ func join(prefix, path string) string {
 }
 
 // encodeBody re-encodes a typed object, whose envelope fields are zero, as
-// a body: the JSON object without the envelope keys.
+// a body: the JSON object without the envelope keys. Zero metadata encodes
+// as the leading "metadata":{} and zero status as the trailing
+// "status":{}, which are cut; anything else falls back to a generic strip.
 func encodeBody(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
+	if rest, ok := bytes.CutPrefix(b, []byte(`{"metadata":{}`)); ok {
+		b = append([]byte{'{'}, bytes.TrimPrefix(rest, []byte{','})...)
+	}
+	if rest, ok := bytes.CutSuffix(b, []byte(`"status":{}}`)); ok {
+		b = append(bytes.TrimSuffix(rest, []byte{','}), '}')
+	}
+	if len(envelopeKeysIn(b)) > 0 {
+		return stripKeys(b)
+	}
+	return b, nil
+}
+
+// stripKeys removes the envelope keys from a JSON object.
+func stripKeys(b []byte) ([]byte, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
 		return nil, err
@@ -106,4 +125,12 @@ func encodeBody(v any) ([]byte, error) {
 		delete(top, k)
 	}
 	return json.Marshal(top)
+}
+
+func firstByte(b []byte) byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
 }
