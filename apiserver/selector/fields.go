@@ -93,35 +93,34 @@ func matchAll(reqs []requirement, o *pb.Object) bool {
 	return true
 }
 
-// lazy decodes spec.nodeName and status.phase at most once per object,
-// into structs holding just those fields.
-type lazy struct {
-	spec *struct {
+// bodyView and statusView hold just the fields selectors read.
+type bodyView struct {
+	Spec struct {
 		NodeName string `json:"nodeName"`
-	}
-	status *struct {
-		Phase string `json:"phase"`
-	}
+	} `json:"spec"`
+}
+
+type statusView struct {
+	Phase string `json:"phase"`
+}
+
+// lazy decodes the body and status views at most once per object.
+type lazy struct {
+	body   *bodyView
+	status *statusView
 }
 
 func (l *lazy) nodeName(o *pb.Object) string {
-	if l.spec == nil {
-		var body struct {
-			Spec struct {
-				NodeName string `json:"nodeName"`
-			} `json:"spec"`
-		}
-		_ = sigsjson.UnmarshalCaseSensitivePreserveInts(o.GetBody(), &body)
-		l.spec = &body.Spec
+	if l.body == nil {
+		l.body = &bodyView{}
+		_ = sigsjson.UnmarshalCaseSensitivePreserveInts(o.GetBody(), l.body)
 	}
-	return l.spec.NodeName
+	return l.body.Spec.NodeName
 }
 
 func (l *lazy) phase(o *pb.Object) string {
 	if l.status == nil {
-		l.status = &struct {
-			Phase string `json:"phase"`
-		}{}
+		l.status = &statusView{}
 		_ = sigsjson.UnmarshalCaseSensitivePreserveInts(o.GetStatus(), l.status)
 	}
 	return l.status.Phase
