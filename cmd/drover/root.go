@@ -11,5 +11,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newNodeCmd())
+	root.AddCommand(newApplyCmd(), newGetCmd(), newDeleteCmd(), newDescribeCmd(), newBenchCmd())
 	return root
 }

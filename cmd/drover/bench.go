@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover/drover/client"
+	pb "github.com/drover/drover/proto/droverpb"
+)
+
+// benchOpts are the flags of `drover bench`.
+type benchOpts struct {
+	clientOpts
+	op          string
+	concurrency int
+	count       int
+	size        int
+	namespace   string
+	cleanup     bool
+}
+
+// newBenchCmd builds `drover bench`, a load generator that prints one JSON
+// line of throughput and latency per run.
+func newBenchCmd() *cobra.Command {
+	o := &benchOpts{}
+	cmd := &cobra.Command{
+		Use:   "bench --op create|update|get",
+		Short: "Drive a running cluster and report throughput and latency as JSON",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.op, "op", "create", "operation: create, update or get")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "concurrent workers")
+	fs.IntVar(&o.count, "count", 1000, "total operations")
+	fs.IntVar(&o.size, "size", 256, "bytes of data per ConfigMap")
+	fs.StringVar(&o.namespace, "namespace", "default", "namespace of the bench ConfigMaps")
+	fs.BoolVar(&o.cleanup, "cleanup", false, "delete the bench objects afterwards")
+	o.addClientFlags(fs)
+	return cmd
+}
+
+// validate checks the flags.
+func (o *benchOpts) validate() error {
+	switch {
+	case o.op != "create" && o.op != "update" && o.op != "get":
+		return fmt.Errorf("unknown --op %q (want create, update or get)", o.op)
+	case o.concurrency < 1:
+		return errors.New("--concurrency must be at least 1")
+	case o.count < 1:
+		return errors.New("--count must be at least 1")
+	case o.size < 0:
+		return errors.New("--size must not be negative")
+	}
+	return nil
+}
+
+// run prepares the objects, runs the workers, prints the result and cleans
+// up when asked.
+func (o *benchOpts) run(ctx context.Context, stdout, stderr io.Writer) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	cl, err := o.connect()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	b := newBench(o, cl, stderr)
+	if err := b.setup(ctx); err != nil {
+		return err
+	}
+	res := b.measure(ctx)
+	if o.cleanup {
+		b.cleanupObjects(context.WithoutCancel(ctx))
+	}
+	return json.NewEncoder(stdout).Encode(res)
+}
+
+// bench is one run: its objects are named bench-<runid>-<i>.
+type bench struct {
+	opts   *benchOpts
+	cl     *client.Client
+	stderr io.Writer
+	runID  string
+	body   []byte
+	// rvs holds, per worker, the resourceVersion of its object (update).
+	rvs      []uint64
+	errors   atomic.Int64
+	firstErr sync.Once
+}
+
+// newBench prepares a run with a fresh run id.
+func newBench(o *benchOpts, cl *client.Client, stderr io.Writer) *bench {
+	id := make([]byte, 4)
+	_, _ = rand.Read(id)
+	return &bench{opts: o, cl: cl, stderr: stderr, runID: hex.EncodeToString(id),
+		body: configMapBody(o.size), rvs: make([]uint64, o.concurrency)}
+}
+
+// bodyPrefix precedes the data value in a bench body.
+const bodyPrefix = `{"data":{"v":"`
+
+// configMapBody is a ConfigMap body with one data key of size bytes.
+func configMapBody(size int) []byte {
+	b := make([]byte, 0, len(bodyPrefix)+size+3)
+	b = append(b, bodyPrefix...)
+	for range size {
+		b = append(b, 'x')
+	}
+	return append(b, `"}}`...)
+}
+
+// name is the name of the bench object i.
+func (b *bench) name(i int) string { return fmt.Sprintf("bench-%s-%d", b.runID, i) }
+
+// template returns a ConfigMap a worker reuses for every request.
+func (b *bench) template(name string) *pb.Object {
+	return &pb.Object{ApiVersion: "v1", Kind: "ConfigMap",
+		Metadata: &pb.ObjectMeta{Name: name, Namespace: b.opts.namespace},
+		Body:     append([]byte(nil), b.body...)}
+}
+
+// noteError counts an error and prints the first one.
+func (b *bench) noteError(err error) {
+	b.errors.Add(1)
+	b.firstErr.Do(func() { fmt.Fprintln(b.stderr, "bench: first error:", errorMessage(err)) })
+}
