@@ -1,8 +1,80 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
 
-// newNodeCmd builds `drover node`, which runs one control-plane peer.
+	"github.com/spf13/cobra"
+
+	"github.com/drover/drover/node"
+)
+
+// newNodeCmd builds `drover node`, which runs one control-plane peer. With
+// no flags it runs a working single-node cluster on loopback.
 func newNodeCmd() *cobra.Command {
-	return &cobra.Command{Use: "node", Short: "Run a Drover control-plane node"}
+	cfg := node.DefaultConfig()
+	var peers, logLevel string
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a Drover control-plane node",
+		Long: `Run a Drover control-plane node.
+
+With no flags it starts a single-node cluster: API on 127.0.0.1:7700, Raft on
+127.0.0.1:7701, data in ./drover-data. For a static three-node cluster give
+every node the same --peers list (this node included) and its own --id,
+--api-addr, --raft-addr and --data-dir.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if cfg.Peers, err = node.ParsePeers(peers); err != nil {
+				return err
+			}
+			logger, err := newLogger(logLevel)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = logger
+			return runNode(cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.ID, "id", cfg.ID, "this node's Raft id, unique in the cluster")
+	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the Raft log, snapshots and state")
+	f.StringVar(&cfg.APIAddr, "api-addr", cfg.APIAddr, "gRPC API listen address")
+	f.StringVar(&cfg.RaftAddr, "raft-addr", cfg.RaftAddr, "Raft listen address, as peers reach it")
+	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "health, metrics and pprof listen address (empty: off)")
+	f.StringVar(&peers, "peers", "", "static initial cluster: ID=RAFTADDR,... including this node (empty: single node)")
+	f.IntVar(&cfg.HistoryMaxEvents, "history-max-events", cfg.HistoryMaxEvents, "watch history kept, in events")
+	f.DurationVar(&cfg.HistoryMaxAge, "history-max-age", cfg.HistoryMaxAge, "watch history kept, in time")
+	f.DurationVar(&cfg.CompactInterval, "compact-interval", cfg.CompactInterval, "how often the leader compacts the history")
+	f.Uint64Var(&cfg.Raft.SnapshotThreshold, "snapshot-threshold", cfg.Raft.SnapshotThreshold, "new log entries that trigger a snapshot")
+	f.DurationVar(&cfg.Raft.SnapshotInterval, "snapshot-interval", cfg.Raft.SnapshotInterval, "how often the snapshot threshold is checked")
+	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept behind a snapshot")
+	f.BoolVar(&cfg.FSMSync, "fsm-sync", false, "fsync every state commit (the Raft log is always fsynced)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+// runNode starts a node and stops it cleanly on SIGINT or SIGTERM.
+func runNode(cfg node.Config) error {
+	n, err := node.Start(cfg)
+	if err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	s := <-sig
+	cfg.Logger.Info("shutting down", "signal", s.String())
+	return n.Close()
 }

@@ -1,0 +1,87 @@
+package apiserver
+
+import (
+	"sync"
+
+	pb "github.com/drover/drover/proto/droverpb"
+)
+
+// subscriptionBuffer is how many committed batches a watch may fall behind
+// before it is cut loose and refills from the history bucket instead.
+const subscriptionBuffer = 1024
+
+// Hub fans the events each committed transaction wrote out to this node's
+// watches. It implements raftstore.Publisher and never blocks the FSM: a
+// watch that cannot keep up loses its subscription, which it notices, and
+// catches up from the history instead, so nothing is lost or repeated.
+type Hub struct {
+	mu   sync.Mutex
+	subs map[*subscription]struct{}
+}
+
+// NewHub returns an empty Hub.
+func NewHub() *Hub { return &Hub{subs: make(map[*subscription]struct{})} }
+
+// batch is what one committed transaction published: its events, in
+// revision order, and the applied index after it.
+type batch struct {
+	events  []*pb.Event
+	applied uint64
+}
+
+// subscription receives every batch published after it was made, until
+// lost is closed.
+type subscription struct {
+	ch       chan batch
+	lost     chan struct{}
+	lostOnce sync.Once
+}
+
+func (s *subscription) markLost() { s.lostOnce.Do(func() { close(s.lost) }) }
+
+// Publish hands a committed batch to every subscription.
+func (h *Hub) Publish(events []*pb.Event, applied uint64) {
+	b := batch{events: events, applied: applied}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs {
+		select {
+		case sub.ch <- b:
+		default:
+			sub.markLost()
+			delete(h.subs, sub)
+		}
+	}
+}
+
+// Reset tells every subscription that the state was replaced (a snapshot
+// was installed): each watch refills from the history.
+func (h *Hub) Reset(uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs {
+		sub.markLost()
+		delete(h.subs, sub)
+	}
+}
+
+func (h *Hub) subscribe() *subscription {
+	sub := &subscription{ch: make(chan batch, subscriptionBuffer), lost: make(chan struct{})}
+	h.mu.Lock()
+	h.subs[sub] = struct{}{}
+	h.mu.Unlock()
+	return sub
+}
+
+func (h *Hub) unsubscribe(sub *subscription) {
+	h.mu.Lock()
+	delete(h.subs, sub)
+	h.mu.Unlock()
+}
+
+// Watchers reports how many subscriptions are open.
+func (h *Hub) Watchers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}

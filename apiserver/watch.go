@@ -1,0 +1,183 @@
+package apiserver
+
+import (
+	"context"
+	"time"
+
+	"github.com/drover/drover/apiserver/selector"
+	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/drover/drover/raftstore"
+)
+
+// historyPage is how many history events a catching-up watch reads per
+// transaction.
+const historyPage = 1000
+
+// minBookmarkInterval keeps a client from asking for a bookmark storm.
+const minBookmarkInterval = 100 * time.Millisecond
+
+// Watch streams every matching event after req.resource_version, exactly
+// once and in revision order, from this node's own applied state.
+func (s *Server) Watch(req *pb.WatchRequest, stream pb.Objects_WatchServer) error {
+	w, err := s.newWatcher(req, stream)
+	if err != nil {
+		return toStatus(err)
+	}
+	return toStatus(w.run(stream.Context()))
+}
+
+// watcher is one Watch stream. cursor is the revision up to which every
+// matching event has been sent.
+type watcher struct {
+	s      *Server
+	req    *pb.WatchRequest
+	stream pb.Objects_WatchServer
+	kind   string
+	filter func(*pb.Object) bool
+	cursor uint64
+}
+
+func (s *Server) newWatcher(req *pb.WatchRequest, stream pb.Objects_WatchServer) (*watcher, error) {
+	info, err := pb.ResolveKind(req.GetKind())
+	if err != nil {
+		return nil, err
+	}
+	filter, err := selector.Compile(info.Kind, req.GetLabelSelector(), req.GetFieldSelector())
+	if err != nil {
+		return nil, err
+	}
+	return &watcher{s: s, req: req, stream: stream, kind: info.Kind, filter: filter}, nil
+}
+
+func (w *watcher) run(ctx context.Context) error {
+	hub := w.s.cfg.Hub
+	sub := hub.subscribe()
+	defer func() { hub.unsubscribe(sub) }()
+	if err := w.start(ctx); err != nil {
+		return err
+	}
+	var tick <-chan time.Time
+	if iv := time.Duration(w.req.GetBookmarkIntervalMs()) * time.Millisecond; iv > 0 {
+		t := time.NewTicker(max(iv, minBookmarkInterval))
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		if err := w.catchUp(); err != nil {
+			return err
+		}
+		if err := w.live(ctx, sub, tick); err != nil {
+			return err
+		}
+		// The subscription was lost: subscribe again before reading the
+		// history, so that the two overlap and nothing falls between.
+		sub = hub.subscribe()
+	}
+}
+
+// start sets the cursor: the requested revision (waiting until this node
+// has applied it), or now, or the revision of an initial listing.
+func (w *watcher) start(ctx context.Context) error {
+	rv := w.req.GetResourceVersion()
+	if rv > 0 {
+		if err := w.s.cfg.State.WaitApplied(ctx, rv); err != nil {
+			return err
+		}
+	}
+	if w.req.GetSendInitialEvents() {
+		return w.sendInitial()
+	}
+	w.cursor = rv
+	if rv == 0 {
+		w.cursor = w.s.cfg.State.AppliedIndex()
+	}
+	return nil
+}
+
+// sendInitial lists every matching object at one revision and sends each as
+// ADDED; the watch continues after that revision.
+func (w *watcher) sendInitial() error {
+	opts := raftstore.ListOptions{Kind: w.kind, Namespace: w.req.GetNamespace(), Limit: historyPage, Filter: w.filter}
+	for {
+		res, err := w.s.cfg.State.List(opts)
+		if err != nil {
+			return err
+		}
+		for _, obj := range res.Items {
+			if err := w.send(pb.EventType_ADDED, obj, res.Revision); err != nil {
+				return err
+			}
+		}
+		w.cursor = res.Revision
+		if res.NextKey == "" {
+			return nil
+		}
+		opts.Revision, opts.After = res.Revision, res.NextKey
+	}
+}
+
+// catchUp sends what the history holds after the cursor, up to the applied
+// index it read.
+func (w *watcher) catchUp() error {
+	for {
+		events, applied, err := w.s.cfg.State.Events(w.cursor, historyPage)
+		if err != nil {
+			return err
+		}
+		if err := w.sendEvents(events); err != nil {
+			return err
+		}
+		if len(events) < historyPage {
+			w.cursor = max(w.cursor, applied)
+			return nil
+		}
+	}
+}
+
+// live relays published batches until the subscription is lost (nil error)
+// or the stream ends.
+func (w *watcher) live(ctx context.Context, sub *subscription, tick <-chan time.Time) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case b := <-sub.ch:
+			if err := w.sendEvents(b.events); err != nil {
+				return err
+			}
+			w.cursor = max(w.cursor, b.applied)
+		case <-sub.lost:
+			return nil
+		case <-tick:
+			if err := w.stream.Send(&pb.WatchEvent{Type: pb.EventType_BOOKMARK, Revision: w.cursor}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// sendEvents sends the events after the cursor that match, then moves the
+// cursor to the last revision. A history page or a published batch never
+// splits the events of one revision, so comparing against the cursor at the
+// start is exact.
+func (w *watcher) sendEvents(events []*pb.Event) error {
+	from := w.cursor
+	for _, ev := range events {
+		if ev.Revision <= from {
+			continue
+		}
+		if typ, obj, ok := w.match(ev); ok {
+			if err := w.send(typ, obj, ev.Revision); err != nil {
+				return err
+			}
+		}
+	}
+	if n := len(events); n > 0 {
+		w.cursor = max(w.cursor, events[n-1].Revision)
+	}
+	return nil
+}
+
+func (w *watcher) send(typ pb.EventType, obj *pb.Object, rev uint64) error {
+	return w.stream.Send(&pb.WatchEvent{Type: typ, Object: obj, Revision: rev})
+}

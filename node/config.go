@@ -1,0 +1,130 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/drover/drover/raftstore"
+)
+
+// Default addresses. 7702 (gossip) and 7703 (NATS) are reserved for the
+// parts that come next.
+const (
+	DefaultAPIAddr  = "127.0.0.1:7700"
+	DefaultRaftAddr = "127.0.0.1:7701"
+	DefaultHTTPAddr = "127.0.0.1:7704"
+	DefaultDataDir  = "drover-data"
+	DefaultID       = "node1"
+)
+
+// Config configures one control-plane node.
+type Config struct {
+	// ID is this node's Raft id, unique in the cluster.
+	ID string
+	// DataDir holds the Raft log, snapshots and the FSM's bbolt file.
+	DataDir string
+	// APIAddr is where the gRPC API listens (HOST:PORT).
+	APIAddr string
+	// RaftAddr is where the Raft transport listens (HOST:PORT); peers must
+	// be able to reach it at this address.
+	RaftAddr string
+	// HTTPAddr serves health, metrics and profiles; empty disables it.
+	HTTPAddr string
+	// Peers is the static initial cluster, this node included; empty means
+	// a single-node cluster.
+	Peers []raftstore.Peer
+
+	// HistoryMaxEvents and HistoryMaxAge bound the watch history; the
+	// leader compacts older events every CompactInterval.
+	HistoryMaxEvents int
+	HistoryMaxAge    time.Duration
+	CompactInterval  time.Duration
+
+	// FSMSync fsyncs every FSM commit instead of relying on the Raft log
+	// (see DESIGN.md "Durability").
+	FSMSync bool
+
+	// Raft holds snapshot and timing settings; its ID, Dir, BindAddr,
+	// Peers and Logger are filled from the fields above.
+	Raft raftstore.RaftConfig
+
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a working single-node configuration.
+func DefaultConfig() Config {
+	return Config{
+		ID:               DefaultID,
+		DataDir:          DefaultDataDir,
+		APIAddr:          DefaultAPIAddr,
+		RaftAddr:         DefaultRaftAddr,
+		HTTPAddr:         DefaultHTTPAddr,
+		HistoryMaxEvents: 100000,
+		HistoryMaxAge:    time.Hour,
+		CompactInterval:  10 * time.Second,
+		Raft:             raftstore.DefaultRaftConfig(),
+		Logger:           slog.Default(),
+	}
+}
+
+// Validate reports the first problem with the configuration.
+func (c Config) Validate() error {
+	switch {
+	case c.ID == "":
+		return errors.New("node id is required")
+	case c.DataDir == "":
+		return errors.New("data dir is required")
+	case c.HistoryMaxEvents <= 0:
+		return errors.New("history max events must be positive")
+	case c.CompactInterval <= 0:
+		return errors.New("compact interval must be positive")
+	}
+	for _, a := range []string{c.APIAddr, c.RaftAddr} {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("address %q: %w", a, err)
+		}
+	}
+	return c.validatePeers()
+}
+
+func (c Config) validatePeers() error {
+	if len(c.Peers) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	self := false
+	for _, p := range c.Peers {
+		if p.ID == "" || p.Addr == "" || seen[p.ID] {
+			return fmt.Errorf("peers: bad or duplicate entry %q=%q", p.ID, p.Addr)
+		}
+		seen[p.ID] = true
+		self = self || p.ID == c.ID
+	}
+	if !self {
+		return fmt.Errorf("peers must include this node (%s)", c.ID)
+	}
+	return nil
+}
+
+// ParsePeers parses "ID=HOST:PORT,ID=HOST:PORT".
+func ParsePeers(s string) ([]raftstore.Peer, error) {
+	var peers []raftstore.Peer
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		id, addr, ok := strings.Cut(item, "=")
+		if !ok || id == "" || addr == "" {
+			return nil, fmt.Errorf("peer %q: want ID=HOST:PORT", item)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("peer %q: %w", item, err)
+		}
+		peers = append(peers, raftstore.Peer{ID: id, Addr: addr})
+	}
+	return peers, nil
+}

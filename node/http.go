@@ -1,0 +1,83 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/pprof"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// startHTTP serves health, metrics and profiles on cfg.HTTPAddr:
+//
+//	/healthz        200 while the node runs
+//	/readyz         200 once the node knows a leader, else 503
+//	/status         this node's Raft view as JSON
+//	/metrics        Prometheus metrics
+//	/debug/pprof/   Go profiles
+func (n *Node) startHTTP() error {
+	if n.cfg.HTTPAddr == "" {
+		return nil
+	}
+	lis, err := net.Listen("tcp", n.cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("/readyz", n.serveReady)
+	mux.HandleFunc("/status", n.serveStatus)
+	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	n.http = &http.Server{Handler: mux}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.http.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+func (n *Node) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if id, _ := n.store.Leader(); id == "" {
+		http.Error(w, "no leader", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+func (n *Node) serveStatus(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(n.status())
+}
+
+// metricsRegistry holds the Go runtime metrics and this node's Raft gauges.
+func (n *Node) metricsRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gauge := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "drover", Name: name, Help: help}, f))
+	}
+	gauge("applied_index", "Last Raft index applied to the state.", func() float64 { return float64(n.fsm.AppliedIndex()) })
+	gauge("commit_index", "Raft commit index.", func() float64 { return float64(n.store.Raft().CommitIndex()) })
+	gauge("term", "Current Raft term.", func() float64 { return float64(n.store.Raft().CurrentTerm()) })
+	gauge("is_leader", "1 when this node leads an established term.", func() float64 {
+		if n.store.IsLeader() {
+			return 1
+		}
+		return 0
+	})
+	gauge("watchers", "Open watch streams on this node.", func() float64 { return float64(n.hub.Watchers()) })
+	gauge("history_compacted_revision", "Revision up to which the watch history was compacted.",
+		func() float64 { return float64(n.fsm.CompactedRevision()) })
+	return reg
+}

@@ -1,0 +1,153 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/drover/drover/apiserver"
+	"github.com/drover/drover/raftstore"
+)
+
+// maxRequestBytes lets an oversized object reach validation, which rejects
+// it with a clear message, instead of failing in gRPC's framing.
+const maxRequestBytes = 16 << 20
+
+// Node is one running control-plane peer.
+type Node struct {
+	cfg    Config
+	logger *slog.Logger
+	fsm    *raftstore.FSM
+	store  *raftstore.Store
+	hub    *apiserver.Hub
+	api    *apiserver.Server
+	grpc   *grpc.Server
+	lis    net.Listener
+	http   *http.Server
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// Start opens the data dir, starts Raft and serves the API. It returns once
+// the node listens; leadership is settled in the background.
+func Start(cfg Config) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, logger: cfg.Logger.With("node", cfg.ID), hub: apiserver.NewHub()}
+	if err := n.open(); err != nil {
+		n.closeParts()
+		return nil, err
+	}
+	if err := n.startHTTP(); err != nil {
+		n.closeParts()
+		return nil, fmt.Errorf("http listener: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); n.serve() }()
+	go func() { defer n.wg.Done(); n.monitorLeadership(ctx) }()
+	n.logger.Info("node started", "api", n.lis.Addr().String(), "raft", cfg.RaftAddr, "data", cfg.DataDir)
+	return n, nil
+}
+
+func (n *Node) open() error {
+	fsmDir := filepath.Join(n.cfg.DataDir, "fsm")
+	if err := os.MkdirAll(fsmDir, 0o700); err != nil {
+		return err
+	}
+	fsm, err := raftstore.OpenFSM(raftstore.FSMConfig{Path: filepath.Join(fsmDir, "state.db"),
+		Logger: n.logger.With("component", "fsm"), Publisher: n.hub, Sync: n.cfg.FSMSync})
+	if err != nil {
+		return fmt.Errorf("open state: %w", err)
+	}
+	n.fsm = fsm
+	if n.lis, err = net.Listen("tcp", n.cfg.APIAddr); err != nil {
+		return fmt.Errorf("api listener: %w", err)
+	}
+	rc := n.cfg.Raft
+	rc.ID, rc.Dir, rc.BindAddr, rc.Peers = n.cfg.ID, filepath.Join(n.cfg.DataDir, "raft"), n.cfg.RaftAddr, n.cfg.Peers
+	rc.Logger = n.logger
+	if n.store, err = raftstore.OpenStore(rc, fsm); err != nil {
+		return fmt.Errorf("start raft: %w", err)
+	}
+	n.api = apiserver.New(apiserver.Config{NodeID: n.cfg.ID, Store: n.store, State: fsm, Hub: n.hub,
+		Status: n.status, Logger: n.logger.With("component", "apiserver")})
+	n.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(maxRequestBytes))
+	n.api.Register(n.grpc)
+	return nil
+}
+
+func (n *Node) serve() {
+	if err := n.grpc.Serve(n.lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		n.logger.Error("api server stopped", "err", err)
+	}
+}
+
+// APIAddr returns the address the API listens on (useful with port 0).
+func (n *Node) APIAddr() string { return n.lis.Addr().String() }
+
+// Store returns the node's Raft store.
+func (n *Node) Store() *raftstore.Store { return n.store }
+
+// Close stops the node: the API first (in-flight calls get a moment to
+// finish), then leader-only work, Raft, and the FSM, which records a clean
+// shutdown.
+func (n *Node) Close() error {
+	var err error
+	n.once.Do(func() {
+		n.stopGRPC(5 * time.Second)
+		if n.http != nil {
+			n.http.Close()
+		}
+		if n.cancel != nil {
+			n.cancel()
+		}
+		n.wg.Wait()
+		err = n.closeParts()
+		n.logger.Info("node stopped")
+	})
+	return err
+}
+
+func (n *Node) stopGRPC(grace time.Duration) {
+	if n.grpc == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { n.grpc.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		n.grpc.Stop()
+	}
+}
+
+func (n *Node) closeParts() error {
+	var errs []error
+	if n.api != nil {
+		n.api.Close()
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Shutdown())
+	}
+	if n.lis != nil && n.grpc == nil {
+		n.lis.Close()
+	}
+	if n.fsm != nil {
+		errs = append(errs, n.fsm.Close())
+	}
+	return errors.Join(errs...)
+}

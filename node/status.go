@@ -1,0 +1,42 @@
+package node
+
+import (
+	"github.com/hashicorp/raft"
+
+	pb "github.com/drover/drover/proto/droverpb"
+)
+
+// status reports this node's Raft view for the Cluster service.
+func (n *Node) status() *pb.StatusResponse {
+	r := n.store.Raft()
+	leaderID, _ := n.store.Leader()
+	members, _ := n.fsm.Members()
+	out := &pb.StatusResponse{
+		Id:                n.cfg.ID,
+		State:             r.State().String(),
+		Term:              r.CurrentTerm(),
+		LeaderId:          leaderID,
+		LeaderApiAddr:     members[leaderID],
+		AppliedIndex:      n.fsm.AppliedIndex(),
+		CommitIndex:       r.CommitIndex(),
+		LastIndex:         r.LastIndex(),
+		CompactedRevision: n.fsm.CompactedRevision(),
+	}
+	if f := r.GetConfiguration(); f.Error() == nil {
+		for _, s := range f.Configuration().Servers {
+			out.Members = append(out.Members, &pb.Member{Id: string(s.ID), RaftAddr: string(s.Address),
+				ApiAddr: members[string(s.ID)], Suffrage: suffrage(s.Suffrage)})
+		}
+	}
+	return out
+}
+
+func suffrage(s raft.ServerSuffrage) string {
+	switch s {
+	case raft.Voter:
+		return "Voter"
+	case raft.Nonvoter:
+		return "Nonvoter"
+	}
+	return "Staging"
+}
