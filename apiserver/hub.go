@@ -6,21 +6,30 @@ import (
 	pb "github.com/drover/drover/proto/droverpb"
 )
 
-// subscriptionBuffer is how many committed batches a watch may fall behind
+// DefaultWatchBuffer is how many committed batches a watch may fall behind
 // before it is cut loose and refills from the history bucket instead.
-const subscriptionBuffer = 1024
+const DefaultWatchBuffer = 1024
 
 // Hub fans the events each committed transaction wrote out to this node's
 // watches. It implements raftstore.Publisher and never blocks the FSM: a
 // watch that cannot keep up loses its subscription, which it notices, and
 // catches up from the history instead, so nothing is lost or repeated.
 type Hub struct {
-	mu   sync.Mutex
-	subs map[*subscription]struct{}
+	buffer int
+
+	mu      sync.Mutex
+	subs    map[*subscription]struct{}
+	refills uint64
 }
 
-// NewHub returns an empty Hub.
-func NewHub() *Hub { return &Hub{subs: make(map[*subscription]struct{})} }
+// NewHub returns an empty Hub whose watches may lag buffer batches (0:
+// DefaultWatchBuffer).
+func NewHub(buffer int) *Hub {
+	if buffer <= 0 {
+		buffer = DefaultWatchBuffer
+	}
+	return &Hub{buffer: buffer, subs: make(map[*subscription]struct{})}
+}
 
 // batch is what one committed transaction published: its events, in
 // revision order, and the applied index after it.
@@ -50,6 +59,7 @@ func (h *Hub) Publish(events []*pb.Event, applied uint64) {
 		default:
 			sub.markLost()
 			delete(h.subs, sub)
+			h.refills++
 		}
 	}
 }
@@ -66,7 +76,7 @@ func (h *Hub) Reset(uint64) {
 }
 
 func (h *Hub) subscribe() *subscription {
-	sub := &subscription{ch: make(chan batch, subscriptionBuffer), lost: make(chan struct{})}
+	sub := &subscription{ch: make(chan batch, h.buffer), lost: make(chan struct{})}
 	h.mu.Lock()
 	h.subs[sub] = struct{}{}
 	h.mu.Unlock()
@@ -84,4 +94,12 @@ func (h *Hub) Watchers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
+}
+
+// Refills reports how many times a watch fell behind and refilled from the
+// history.
+func (h *Hub) Refills() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.refills
 }

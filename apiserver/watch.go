@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/drover/drover/apiserver/selector"
@@ -50,12 +51,25 @@ func (s *Server) newWatcher(req *pb.WatchRequest, stream pb.Objects_WatchServer)
 }
 
 func (w *watcher) run(ctx context.Context) error {
-	hub := w.s.cfg.Hub
-	sub := hub.subscribe()
-	defer func() { hub.unsubscribe(sub) }()
+	// Subscribe before reading anything, so that live batches and the
+	// history overlap and nothing falls between them.
+	sub := w.s.cfg.Hub.subscribe()
 	if err := w.start(ctx); err != nil {
+		w.s.cfg.Hub.unsubscribe(sub)
 		return err
 	}
+	err := w.follow(ctx, sub)
+	if errors.Is(err, context.Canceled) {
+		return nil // the client went away
+	}
+	return err
+}
+
+// follow alternates between catching up from the history and relaying live
+// batches until the stream ends.
+func (w *watcher) follow(ctx context.Context, sub *subscription) error {
+	hub := w.s.cfg.Hub
+	defer func() { hub.unsubscribe(sub) }()
 	var tick <-chan time.Time
 	if iv := time.Duration(w.req.GetBookmarkIntervalMs()) * time.Millisecond; iv > 0 {
 		t := time.NewTicker(max(iv, minBookmarkInterval))
@@ -71,6 +85,7 @@ func (w *watcher) run(ctx context.Context) error {
 		}
 		// The subscription was lost: subscribe again before reading the
 		// history, so that the two overlap and nothing falls between.
+		hub.unsubscribe(sub)
 		sub = hub.subscribe()
 	}
 }
@@ -140,7 +155,7 @@ func (w *watcher) live(ctx context.Context, sub *subscription, tick <-chan time.
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return ctx.Err()
 		case b := <-sub.ch:
 			if err := w.sendEvents(b.events); err != nil {
 				return err

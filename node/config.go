@@ -44,6 +44,10 @@ type Config struct {
 	HistoryMaxAge    time.Duration
 	CompactInterval  time.Duration
 
+	// WatchBuffer is how many committed batches a watch may lag before it
+	// refills from the history instead (0: the default).
+	WatchBuffer int
+
 	// FSMSync fsyncs every FSM commit instead of relying on the Raft log
 	// (see DESIGN.md "Durability").
 	FSMSync bool

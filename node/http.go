@@ -77,6 +77,9 @@ func (n *Node) metricsRegistry() *prometheus.Registry {
 		return 0
 	})
 	gauge("watchers", "Open watch streams on this node.", func() float64 { return float64(n.hub.Watchers()) })
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "drover", Name: "watch_refills_total",
+		Help: "Times a watch fell behind the live stream and refilled from the history."},
+		func() float64 { return float64(n.hub.Refills()) }))
 	gauge("history_compacted_revision", "Revision up to which the watch history was compacted.",
 		func() float64 { return float64(n.fsm.CompactedRevision()) })
 	return reg

@@ -45,7 +45,7 @@ func Start(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, logger: cfg.Logger.With("node", cfg.ID), hub: apiserver.NewHub()}
+	n := &Node{cfg: cfg, logger: cfg.Logger.With("node", cfg.ID), hub: apiserver.NewHub(cfg.WatchBuffer)}
 	if err := n.open(); err != nil {
 		n.closeParts()
 		return nil, err

@@ -48,6 +48,11 @@ type RaftConfig struct {
 	SnapshotThreshold uint64
 	// SnapshotInterval is how often the threshold is checked.
 	SnapshotInterval time.Duration
+	// LogSegmentBytes is the size of one raft-wal segment file (0: the
+	// library's 64 MiB). Truncation behind a snapshot frees whole segments
+	// only; entries still in the open segment stay readable, so a lagging
+	// follower gets a snapshot only once its entries left sealed segments.
+	LogSegmentBytes int
 	// TrailingLogs is how many entries stay in the log behind a snapshot,
 	// so that a briefly lagging follower catches up without a snapshot.
 	TrailingLogs uint64
@@ -107,7 +112,12 @@ func (s *Store) open(cfg RaftConfig) error {
 	if err := os.MkdirAll(walDir, 0o700); err != nil {
 		return err
 	}
-	logs, err := wal.Open(walDir, wal.WithLogger(NewHCLogger(cfg.Logger.With("component", "raft-wal"))))
+	segment := cfg.LogSegmentBytes
+	if segment <= 0 {
+		segment = wal.DefaultSegmentSize
+	}
+	logs, err := wal.Open(walDir, wal.WithLogger(NewHCLogger(cfg.Logger.With("component", "raft-wal"))),
+		wal.WithSegmentSize(segment))
 	if err != nil {
 		return fmt.Errorf("open raft log: %w", err)
 	}

@@ -102,7 +102,8 @@ func TestClusterLeaderKillWritesContinue(t *testing.T) {
 // from the log when the gap is short, and by installing a snapshot when
 // the leader has truncated its log behind a snapshot.
 func TestClusterRestartedNodeCatchesUp(t *testing.T) {
-	c := startCluster(t, 3, "--snapshot-threshold", "64", "--snapshot-interval", "200ms", "--trailing-logs", "16")
+	c := startCluster(t, 3, "--snapshot-threshold", "64", "--snapshot-interval", "200ms", "--trailing-logs", "16",
+		"--raft-segment-bytes", "32768")
 	leader := c.waitLeader(30 * time.Second)
 	lagger := c.followers(leader)[0]
 	cl := c.client(leader)
@@ -118,7 +119,7 @@ func TestClusterRestartedNodeCatchesUp(t *testing.T) {
 	want := mustList(t, cl, false)
 	waitConverged(t, c.client(lagger), want, 30*time.Second)
 	b, _ := os.ReadFile(lagger.logPath)
-	if !strings.Contains(string(b), "snapshot") {
+	if !strings.Contains(string(b), "Installed remote snapshot") {
 		t.Fatalf("%s caught up without installing a snapshot; log:\n%s", lagger.id, tail(b, 3000))
 	}
 }

@@ -53,6 +53,8 @@ every node the same --peers list (this node included) and its own --id,
 	f.Uint64Var(&cfg.Raft.SnapshotThreshold, "snapshot-threshold", cfg.Raft.SnapshotThreshold, "new log entries that trigger a snapshot")
 	f.DurationVar(&cfg.Raft.SnapshotInterval, "snapshot-interval", cfg.Raft.SnapshotInterval, "how often the snapshot threshold is checked")
 	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept behind a snapshot")
+	f.IntVar(&cfg.Raft.LogSegmentBytes, "raft-segment-bytes", 0, "size of one Raft log segment file (0: 64 MiB)")
+	f.IntVar(&cfg.WatchBuffer, "watch-buffer", 0, "committed batches a watch may lag before it refills from the history (0: 1024)")
 	f.BoolVar(&cfg.FSMSync, "fsm-sync", false, "fsync every state commit (the Raft log is always fsynced)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
