@@ -28,6 +28,7 @@ type ApplyResult struct {
 func applyCommand(tx *bbolt.Tx, index uint64, cmd *pb.Command) ([]OpResult, []*pb.Event) {
 	a := newApplier(tx, nil)
 	res := a.command(index, cmd)
+	a.finish()
 	return res, a.events
 }
 
@@ -42,6 +43,10 @@ type applier struct {
 	seq    uint32
 	events []*pb.Event
 	buf    []byte
+
+	// written and removed count history events put and deleted in this
+	// transaction; finish folds them into the meta counter.
+	written, removed uint64
 }
 
 func newApplier(tx *bbolt.Tx, buf []byte) *applier {
@@ -159,8 +164,23 @@ func (a *applier) applyCompact(op *pb.Op) {
 	c := a.history.Cursor()
 	for k, _ := c.First(); k != nil && historyRevision(k) <= rev; k, _ = c.First() {
 		must(c.Delete())
+		a.removed++
 	}
 	a.putUint64(a.meta, keyCompacted, rev)
+}
+
+// finish writes the transaction's change to the retained event count; call
+// it once, before commit.
+func (a *applier) finish() {
+	if a.written == a.removed {
+		return
+	}
+	n := getUint64(a.meta, keyEvents) + a.written
+	if a.removed > n {
+		panic(fmt.Sprintf("raftstore: history event count underflow: %d retained, %d removed", n, a.removed))
+	}
+	a.putUint64(a.meta, keyEvents, n-a.removed)
+	a.written, a.removed = 0, 0
 }
 
 // applySetMember records a peer's API address.

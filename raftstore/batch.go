@@ -63,6 +63,7 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 
 // commit records the applied index, commits, and advances the counters.
 func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
+	a.finish()
 	a.putUint64(a.meta, keyApplied, applied)
 	compacted := getUint64(a.meta, keyCompacted)
 	if err := tx.Commit(); err != nil {

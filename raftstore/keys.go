@@ -18,6 +18,9 @@ var (
 
 	keyApplied   = []byte("applied")
 	keyCompacted = []byte("compacted")
+	// keyEvents counts the events retained in the history bucket, so that
+	// CompactionTarget need not walk it.
+	keyEvents = []byte("events")
 )
 
 const (
@@ -107,6 +110,17 @@ func getUint64(b *bbolt.Bucket, key []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(v)
+}
+
+// countHistory counts the history bucket's events; only used once when
+// opening a file written before the meta counter existed.
+func countHistory(tx *bbolt.Tx) uint64 {
+	var n uint64
+	c := tx.Bucket(bucketHistory).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // readMeta returns the applied index and compacted revision seen by tx.

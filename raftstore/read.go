@@ -82,14 +82,16 @@ func compactedError(rev, compacted uint64) error {
 // CompactionTarget returns the revision the leader should propose in a
 // COMPACT op so that at most maxEvents events remain (maxEvents <= 0: no
 // bound) and none is older than maxAge at now (maxAge <= 0: no bound); 0 when
-// there is nothing to do. Revisions are never split.
+// there is nothing to do. Revisions are never split. It reads only the
+// events it would compact away (the retained count is a meta counter), so it
+// does not pull the whole history into memory.
 func (f *FSM) CompactionTarget(maxEvents int, maxAge time.Duration, now time.Time) uint64 {
 	var target, compacted uint64
 	_ = f.view(func(tx *bbolt.Tx) error {
 		_, compacted = readMeta(tx)
 		c := tx.Bucket(bucketHistory).Cursor()
 		if maxEvents > 0 {
-			target = countTarget(c, maxEvents)
+			target = countTarget(c, getUint64(tx.Bucket(bucketMeta), keyEvents), uint64(maxEvents))
 		}
 		if maxAge > 0 {
 			target = max(target, ageTarget(c, now.Add(-maxAge).UnixNano()))
@@ -102,16 +104,21 @@ func (f *FSM) CompactionTarget(maxEvents int, maxAge time.Duration, now time.Tim
 	return target
 }
 
-// countTarget walks back from the newest event; the revision of the first
-// event beyond the budget must go, with everything before it.
-func countTarget(c *bbolt.Cursor, maxEvents int) uint64 {
-	n := 0
-	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-		if n++; n > maxEvents {
+// countTarget returns the revision of the newest event beyond the budget,
+// which must go with everything before it. Of count retained events that is
+// the (count-maxEvents)-th oldest, so only the events about to be compacted
+// are walked, from the oldest.
+func countTarget(c *bbolt.Cursor, count, maxEvents uint64) uint64 {
+	if count <= maxEvents {
+		return 0
+	}
+	excess, n := count-maxEvents, uint64(0)
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if n++; n == excess {
 			return historyRevision(k)
 		}
 	}
-	return 0
+	return 0 // the counter overstates the history: compact nothing
 }
 
 // ageTarget returns the newest revision whose events are older than cutoff.

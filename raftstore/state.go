@@ -108,6 +108,7 @@ func (a *applier) emit(typ pb.EventType, obj, prev *pb.Object) {
 	k := a.buf[start:len(a.buf):len(a.buf)]
 	a.seq++
 	must(a.history.Put(k, a.marshal(ev)))
+	a.written++
 	a.events = append(a.events, ev)
 }
 
