@@ -75,7 +75,7 @@ func (s *Server) List(ctx context.Context, req *pb.ListRequest) (*pb.ListRespons
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	out := &pb.ListResponse{Items: res.Items, ResourceVersion: res.Revision, RemainingItemCount: res.Remaining}
+	out := &pb.ListResponse{Items: res.Items, ResourceVersion: res.Revision}
 	if res.NextKey != "" {
 		out.ContinueToken = encodeContinue(res.Revision, res.NextKey)
 	}

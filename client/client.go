@@ -223,3 +223,23 @@ func (c *Client) Status(ctx context.Context) (*pb.StatusResponse, error) {
 func (c *Client) StatusOf(ctx context.Context, i int) (*pb.StatusResponse, error) {
 	return pb.NewClusterClient(c.conns[i]).Status(ctx, &pb.StatusRequest{})
 }
+
+// PreferLeader asks the endpoints which node leads and sends later calls to
+// it first, so that writes and linearizable reads skip the forwarding hop.
+// Calls still fail over as usual when it goes away. It returns false when
+// the leader's API address is not among the endpoints.
+func (c *Client) PreferLeader(ctx context.Context) (bool, error) {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return false, err
+	}
+	for i, ep := range c.endpoints {
+		if ep == st.LeaderApiAddr {
+			c.mu.Lock()
+			c.current = i
+			c.mu.Unlock()
+			return true, nil
+		}
+	}
+	return false, nil
+}

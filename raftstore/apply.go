@@ -50,9 +50,13 @@ type applier struct {
 }
 
 func newApplier(tx *bbolt.Tx, buf []byte) *applier {
+	history := tx.Bucket(bucketHistory)
+	// History keys only ever grow, so pages can be filled completely
+	// instead of split in half: half the file, half the pages written.
+	history.FillPercent = 1.0
 	return &applier{
 		objects: tx.Bucket(bucketObjects),
-		history: tx.Bucket(bucketHistory),
+		history: history,
 		meta:    tx.Bucket(bucketMeta),
 		members: tx.Bucket(bucketMembers),
 		buf:     buf[:0],

@@ -77,13 +77,8 @@ func (it *stateIter) next() ([]byte, *pb.Object, bool) {
 	return it.nextKey(true)
 }
 
-// count consumes the iterator and returns how many keys were left.
-func (it *stateIter) count() int64 {
-	var n int64
-	for {
-		if _, _, ok := it.nextKey(false); !ok {
-			return n
-		}
-		n++
-	}
+// more reports whether any key is left, without decoding it.
+func (it *stateIter) more() bool {
+	_, _, ok := it.nextKey(false)
+	return ok
 }

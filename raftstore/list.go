@@ -30,9 +30,6 @@ type ListResult struct {
 	Revision uint64
 	// NextKey is the opaque key to continue after; "" when done.
 	NextKey string
-	// Remaining counts unfiltered objects after the page when Limit > 0 and
-	// NextKey != ""; else 0.
-	Remaining int64
 }
 
 // List returns objects of one kind at the current or an older revision,
@@ -75,9 +72,9 @@ func page(it *stateIter, opts ListOptions) *ListResult {
 			res.NextKey = string(k)
 		}
 	}
-	if n := it.count(); n > 0 {
-		res.Remaining = n
-	} else {
+	// Peek one key further (never the whole rest: a page must cost the
+	// page, not the list).
+	if !it.more() {
 		res.NextKey = ""
 	}
 	return res

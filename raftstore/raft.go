@@ -92,6 +92,7 @@ type Store struct {
 	// barrier: from then on its FSM holds every entry committed before.
 	established atomic.Uint64
 	reads       *readBatcher
+	proposer    *proposer
 }
 
 // OpenStore starts Raft over fsm. A node with no Raft state bootstraps the
@@ -104,6 +105,7 @@ func OpenStore(cfg RaftConfig, fsm *FSM) (*Store, error) {
 		return nil, err
 	}
 	s.reads = newReadBatcher(s)
+	s.proposer = newProposer(s.raft)
 	return s, nil
 }
 
@@ -264,8 +266,14 @@ func (s *Store) Establish(timeout time.Duration) error {
 // closed by its owner.
 func (s *Store) Shutdown() error {
 	var err error
+	if s.proposer != nil {
+		s.proposer.stopLoop()
+	}
 	if s.raft != nil {
 		err = s.raft.Shutdown().Error()
+	}
+	if s.proposer != nil {
+		s.proposer.drain()
 	}
 	if cerr := s.closeParts(); err == nil {
 		err = cerr
