@@ -72,11 +72,13 @@ func (o *describeOpts) get(ctx context.Context, cl *client.Client, req *pb.GetRe
 type describer struct {
 	tw  *tabwriter.Writer
 	now time.Time
+	// level is added to every line's indent level (nested containers).
+	level int
 }
 
 // line writes one line at an indent level; a tab separates key and value.
 func (d *describer) line(level int, format string, args ...any) {
-	fmt.Fprintf(d.tw, strings.Repeat("  ", level)+format+"\n", args...)
+	fmt.Fprintf(d.tw, strings.Repeat("  ", d.level+level)+format+"\n", args...)
 }
 
 // describe renders one object: common metadata, then its kind's sections.

@@ -83,7 +83,7 @@ func (d *describer) podTemplate(t *corev1.PodTemplateSpec) {
 	d.line(0, "Pod Template:")
 	d.stringMap(1, "Labels", t.Labels)
 	d.line(1, "Containers:")
-	d.containers(t.Spec.Containers, nil)
+	d.containers(2, t.Spec.Containers, nil)
 }
 
 // conditions writes a Type/Status/Reason table of n conditions.

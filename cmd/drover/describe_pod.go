@@ -39,31 +39,33 @@ func describePod(d *describer, p *corev1.Pod) {
 	}
 	if len(p.Spec.InitContainers) > 0 {
 		d.line(0, "Init Containers:")
-		d.containers(p.Spec.InitContainers, statuses)
+		d.containers(1, p.Spec.InitContainers, statuses)
 	}
 	d.line(0, "Containers:")
-	d.containers(p.Spec.Containers, statuses)
+	d.containers(1, p.Spec.Containers, statuses)
 	d.podConditions(p.Status.Conditions)
 }
 
-// containers writes each container of a pod or pod template; statuses may
-// be empty (templates).
-func (d *describer) containers(cs []corev1.Container, statuses map[string]corev1.ContainerStatus) {
+// containers writes each container of a pod or pod template at an indent
+// level; statuses may be empty (templates).
+func (d *describer) containers(level int, cs []corev1.Container, statuses map[string]corev1.ContainerStatus) {
 	for _, c := range cs {
-		d.line(1, "%s:", c.Name)
-		d.line(2, "Image:\t%s", c.Image)
+		d.line(level, "%s:", c.Name)
+		d.level = level + 1
+		d.line(0, "Image:\t%s", c.Image)
 		if len(c.Command) > 0 {
-			d.line(2, "Command:\t%s", strings.Join(c.Command, " "))
+			d.line(0, "Command:\t%s", strings.Join(c.Command, " "))
 		}
 		if len(c.Args) > 0 {
-			d.line(2, "Args:\t%s", strings.Join(c.Args, " "))
+			d.line(0, "Args:\t%s", strings.Join(c.Args, " "))
 		}
-		d.line(2, "Ports:\t%s", containerPorts(c.Ports))
+		d.line(0, "Ports:\t%s", containerPorts(c.Ports))
 		if st, ok := statuses[c.Name]; ok {
 			d.containerStatus(st)
 		}
 		d.resources(c.Resources)
 		d.env(c.Env)
+		d.level = 0
 	}
 }
 
@@ -81,18 +83,18 @@ func (d *describer) containerStatus(st corev1.ContainerStatus) {
 	s := st.State
 	switch {
 	case s.Running != nil:
-		d.line(2, "State:\tRunning")
-		d.line(3, "Started:\t%s", s.Running.StartedAt.Format("Mon, 02 Jan 2006 15:04:05 -0700"))
+		d.line(0, "State:\tRunning")
+		d.line(1, "Started:\t%s", s.Running.StartedAt.Format("Mon, 02 Jan 2006 15:04:05 -0700"))
 	case s.Waiting != nil:
-		d.line(2, "State:\tWaiting")
-		d.line(3, "Reason:\t%s", s.Waiting.Reason)
+		d.line(0, "State:\tWaiting")
+		d.line(1, "Reason:\t%s", s.Waiting.Reason)
 	case s.Terminated != nil:
-		d.line(2, "State:\tTerminated")
-		d.line(3, "Reason:\t%s", s.Terminated.Reason)
-		d.line(3, "Exit Code:\t%d", s.Terminated.ExitCode)
+		d.line(0, "State:\tTerminated")
+		d.line(1, "Reason:\t%s", s.Terminated.Reason)
+		d.line(1, "Exit Code:\t%d", s.Terminated.ExitCode)
 	}
-	d.line(2, "Ready:\t%t", st.Ready)
-	d.line(2, "Restart Count:\t%d", st.RestartCount)
+	d.line(0, "Ready:\t%t", st.Ready)
+	d.line(0, "Restart Count:\t%d", st.RestartCount)
 }
 
 // resources writes limits and requests.
@@ -104,10 +106,10 @@ func (d *describer) resources(r corev1.ResourceRequirements) {
 		if len(part.list) == 0 {
 			continue
 		}
-		d.line(2, "%s:", part.title)
+		d.line(0, "%s:", part.title)
 		for _, name := range sortedKeys(part.list) {
 			q := part.list[name]
-			d.line(3, "%s:\t%s", name, q.String())
+			d.line(1, "%s:\t%s", name, q.String())
 		}
 	}
 }
@@ -115,12 +117,12 @@ func (d *describer) resources(r corev1.ResourceRequirements) {
 // env writes the environment; values from sources are summarized.
 func (d *describer) env(env []corev1.EnvVar) {
 	if len(env) == 0 {
-		d.line(2, "Environment:\t<none>")
+		d.line(0, "Environment:\t<none>")
 		return
 	}
-	d.line(2, "Environment:")
+	d.line(0, "Environment:")
 	for _, e := range env {
-		d.line(3, "%s:\t%s", e.Name, envValue(e))
+		d.line(1, "%s:\t%s", e.Name, envValue(e))
 	}
 }
 

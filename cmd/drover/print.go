@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/drover/drover/client/manifest"
@@ -39,7 +38,15 @@ type printer struct {
 	now           func() time.Time
 	headerDone    bool
 	docs          int
+	widths        []int
 }
+
+// Table layout, as kubectl's tab writer: three spaces between columns, and
+// a column (with its gap) at least six wide.
+const (
+	columnGap = 3
+	minColumn = 6
+)
 
 // newPrinter returns a printer of objects of kind k.
 func newPrinter(out io.Writer, format string, k *pb.KindInfo, withNamespace bool) *printer {
@@ -89,11 +96,13 @@ func (p *printer) printEach(objs []*pb.Object) error {
 	return p.printRows(objs)
 }
 
-// printRows renders table rows (and the header the first time).
+// printRows renders table rows (and the header the first time), aligned
+// like kubectl's tables; columns never shrink between calls, so that watch
+// rows line up under the header.
 func (p *printer) printRows(objs []*pb.Object) error {
-	tw := tabwriter.NewWriter(p.out, 6, 4, 3, ' ', 0)
+	var lines [][]string
 	if !p.headerDone {
-		p.writeCells(tw, "NAMESPACE", p.table.headers(p.format == outWide))
+		lines = append(lines, p.withNS("NAMESPACE", p.table.headers(p.format == outWide)))
 		p.headerDone = true
 	}
 	now := p.now()
@@ -102,18 +111,45 @@ func (p *printer) printRows(objs []*pb.Object) error {
 		if err != nil {
 			return fmt.Errorf("%s %q: %w", o.Kind, o.GetMetadata().GetName(), err)
 		}
-		p.writeCells(tw, o.GetMetadata().GetNamespace(), p.table.cut(cells, p.format == outWide))
+		lines = append(lines, p.withNS(o.GetMetadata().GetNamespace(), p.table.cut(cells, p.format == outWide)))
 	}
-	return tw.Flush()
+	p.widen(lines)
+	for _, cells := range lines {
+		p.writeLine(cells)
+	}
+	return nil
 }
 
-// writeCells writes one tab-separated line, with the namespace first under
-// -A.
-func (p *printer) writeCells(w io.Writer, ns string, cells []string) {
+// withNS prepends the namespace cell under -A.
+func (p *printer) withNS(ns string, cells []string) []string {
 	if p.withNamespace {
-		cells = append([]string{ns}, cells...)
+		return append([]string{ns}, cells...)
 	}
-	fmt.Fprintln(w, strings.Join(cells, "\t"))
+	return cells
+}
+
+// widen grows the remembered column widths to fit lines.
+func (p *printer) widen(lines [][]string) {
+	for _, cells := range lines {
+		for i, c := range cells {
+			if i >= len(p.widths) {
+				p.widths = append(p.widths, 0)
+			}
+			p.widths[i] = max(p.widths[i], len(c))
+		}
+	}
+}
+
+// writeLine writes cells padded to the column widths, three spaces apart.
+func (p *printer) writeLine(cells []string) {
+	var b strings.Builder
+	for i, c := range cells {
+		b.WriteString(c)
+		if i < len(cells)-1 {
+			b.WriteString(strings.Repeat(" ", max(p.widths[i]+columnGap, minColumn)-len(c)))
+		}
+	}
+	fmt.Fprintln(p.out, b.String())
 }
 
 // write prints encoder output.

@@ -263,3 +263,22 @@ func TestDescribeEveryKind(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchRowsAlignWithHeader(t *testing.T) {
+	k, _ := resolveKind("cm")
+	var buf bytes.Buffer
+	p := newPrinter(&buf, "", k, false)
+	p.now = func() time.Time { return printNow }
+	objs := objectsFrom(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a-long-name}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+	if err := p.printList(objs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.printEvent(objs[1]); err != nil {
+		t.Fatal(err)
+	}
+	checkTable(t, buf.String(), `
+NAME          DATA   AGE
+a-long-name   0      5m
+b             0      5m
+`)
+}
