@@ -69,10 +69,10 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-// loadManifest reads testdata/name.
+// loadManifest reads examples/name (the Kubernetes documentation manifests).
 func loadManifest(t testing.TB, name string) *pb.Object {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,9 @@ func resolve(obj *pb.Object) (*pb.KindInfo, strategy, error) {
 		return nil, nil, invalidf("apiVersion %q does not serve kind %s: use apiVersion %q",
 			obj.GetApiVersion(), k.Kind, k.APIVersion)
 	}
-	if n := len(obj.GetBody()) + len(obj.GetStatus()); n > 2*MaxObjectBytes {
+	// Size first: an oversized object is reported as such, not through
+	// whichever of its fields happens to hit a limit of its own.
+	if n := proto.Size(obj); n > MaxObjectBytes {
 		return nil, nil, fmt.Errorf("%w: %s of %d bytes exceeds the limit of %d bytes", ErrTooLarge, k.Kind, n, MaxObjectBytes)
 	}
 	return k, strategies[k.Kind], nil
