@@ -12,6 +12,8 @@ import (
 // survives an Encode/Decode round trip.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
+	examples, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	files = append(files, examples...)
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {

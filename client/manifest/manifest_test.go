@@ -14,9 +14,24 @@ import (
 	pb "github.com/drover/drover/proto/droverpb"
 )
 
+// manifestPath finds a test manifest: the Kubernetes documentation
+// examples live in the repository's examples/, the codec's own cases in
+// testdata/.
+func manifestPath(name string) string {
+	if p := filepath.Join("..", "..", "examples", name); fileExists(p) {
+		return p
+	}
+	return filepath.Join("testdata", name)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
 func decodeFile(t *testing.T, name string) []*pb.Object {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
+	data, err := os.ReadFile(manifestPath(name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +90,7 @@ func TestDecodeTyped(t *testing.T) {
 		t.Errorf("job = %+v", job)
 	}
 	var svc corev1.Service
-	if err := Into(decodeOne(t, "service.yaml"), &svc); err != nil {
+	if err := Into(decodeOne(t, "my-service.yaml"), &svc); err != nil {
 		t.Fatal(err)
 	}
 	if svc.Spec.Ports[0].TargetPort.IntValue() != 9376 {
@@ -85,10 +100,12 @@ func TestDecodeTyped(t *testing.T) {
 
 func TestDecodeConfigMapMultiline(t *testing.T) {
 	var cm corev1.ConfigMap
-	if err := Into(decodeOne(t, "configmap.yaml"), &cm); err != nil {
+	if err := Into(decodeOne(t, "game-demo-configmap.yaml"), &cm); err != nil {
 		t.Fatal(err)
 	}
-	want := "enemy.types=aliens,monsters\nplayer.maximum-lives=5\n"
+	// The documentation's example keeps trailing blanks on the last line of
+	// each block; a literal block keeps them too.
+	want := "enemy.types=aliens,monsters\nplayer.maximum-lives=5    \n"
 	if cm.Data["game.properties"] != want || len(cm.Data) != 4 {
 		t.Errorf("data = %q", cm.Data)
 	}
@@ -217,7 +234,7 @@ func TestListRoundTrip(t *testing.T) {
 }
 
 func TestToJSONOrder(t *testing.T) {
-	data, err := ToJSON(decodeOne(t, "configmap.yaml"))
+	data, err := ToJSON(decodeOne(t, "game-demo-configmap.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
