@@ -77,9 +77,19 @@ func (n *Node) metricsRegistry() *prometheus.Registry {
 		return 0
 	})
 	gauge("watchers", "Open watch streams on this node.", func() float64 { return float64(n.hub.Watchers()) })
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "drover", Name: "watch_refills_total",
-		Help: "Times a watch fell behind the live stream and refilled from the history."},
-		func() float64 { return float64(n.hub.Refills()) }))
+	counter := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "drover", Name: name, Help: help}, f))
+	}
+	counter("watch_refills_total", "Times a watch fell behind the live stream and refilled from the history.",
+		func() float64 { return float64(n.hub.Refills()) })
+	counter("proposed_entries_total", "Raft entries this node proposed as leader.", func() float64 {
+		e, _ := n.store.ProposalStats()
+		return float64(e)
+	})
+	counter("proposed_ops_total", "Operations carried by those entries (group commit).", func() float64 {
+		_, o := n.store.ProposalStats()
+		return float64(o)
+	})
 	gauge("history_compacted_revision", "Revision up to which the watch history was compacted.",
 		func() float64 { return float64(n.fsm.CompactedRevision()) })
 	return reg

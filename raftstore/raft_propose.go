@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -22,6 +23,12 @@ const (
 	maxBatchOps = 256
 	// maxBatchBytes bounds an entry's size (an object may be 1.5 MiB).
 	maxBatchBytes = 4 << 20
+	// maxInflight bounds the entries this proposer has in Raft's pipeline.
+	// While they replicate, new proposals queue and then share an entry,
+	// so batches grow with load and stay single under light load.
+	// Measured here (3 nodes, 64 clients): 1-2 in flight gave the best
+	// throughput and p99; unbounded gave batches of ~1 and a worse p99.
+	maxInflight = 2
 	// enqueueTimeout bounds how long an entry waits to enter Raft's
 	// pipeline; past it nothing was proposed.
 	enqueueTimeout = 10 * time.Second
@@ -50,10 +57,14 @@ type proposer struct {
 	closed chan struct{}
 	loop   sync.WaitGroup
 	wait   sync.WaitGroup
+	// slots holds one token per entry in flight.
+	slots chan struct{}
+
+	entries, ops atomic.Uint64
 }
 
 func newProposer(r *raft.Raft) *proposer {
-	p := &proposer{raft: r, queue: make(chan *proposal, 4*maxBatchOps), stop: make(chan struct{}), closed: make(chan struct{})}
+	p := &proposer{raft: r, queue: make(chan *proposal, 4*maxBatchOps), stop: make(chan struct{}), closed: make(chan struct{}), slots: make(chan struct{}, maxInflight)}
 	p.loop.Add(1)
 	go p.run()
 	return p
@@ -97,6 +108,12 @@ func (p *proposer) run() {
 		case <-p.stop:
 			return
 		}
+		select {
+		case p.slots <- struct{}{}:
+		case <-p.stop:
+			finish([]*proposal{first}, nil, 0, ErrClosed)
+			return
+		}
 		p.submit(p.gather(first))
 	}
 }
@@ -126,9 +143,12 @@ func (p *proposer) submit(batch []*proposal) {
 	merged := mergeCommands(batch)
 	data, err := EncodeCommand(merged)
 	if err != nil {
+		<-p.slots
 		finish(batch, nil, 0, err)
 		return
 	}
+	p.entries.Add(1)
+	p.ops.Add(uint64(len(merged.Ops)))
 	f := p.raft.Apply(data, enqueueTimeout)
 	p.wait.Add(1)
 	go func() {
@@ -138,7 +158,9 @@ func (p *proposer) submit(batch []*proposal) {
 }
 
 func (p *proposer) await(f raft.ApplyFuture, batch []*proposal, ops int) {
-	if err := f.Error(); err != nil {
+	err := f.Error()
+	<-p.slots
+	if err != nil {
 		finish(batch, nil, 0, proposeError(err))
 		return
 	}
@@ -176,6 +198,12 @@ func finish(batch []*proposal, results []OpResult, index uint64, err error) {
 		}
 		p.done <- r
 	}
+}
+
+// ProposalStats reports how many Raft entries this node proposed and how
+// many operations they carried: their ratio is the group-commit batch size.
+func (s *Store) ProposalStats() (entries, ops uint64) {
+	return s.proposer.entries.Load(), s.proposer.ops.Load()
 }
 
 // stopLoop stops forming entries. Call it before Raft shuts down.
@@ -216,3 +244,4 @@ func proposeError(err error) error {
 	}
 	return err
 }
+

@@ -26,6 +26,7 @@ type benchOpts struct {
 	size        int
 	namespace   string
 	cleanup     bool
+	viaAny      bool
 }
 
 // newBenchCmd builds `drover bench`, a load generator that prints one JSON
@@ -47,6 +48,7 @@ func newBenchCmd() *cobra.Command {
 	fs.IntVar(&o.size, "size", 256, "bytes of data per ConfigMap")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of the bench ConfigMaps")
 	fs.BoolVar(&o.cleanup, "cleanup", false, "delete the bench objects afterwards")
+	fs.BoolVar(&o.viaAny, "via-any", false, "use the first --server endpoint that answers instead of the leader (measures forwarding)")
 	o.addClientFlags(fs)
 	return cmd
 }
@@ -77,6 +79,11 @@ func (o *benchOpts) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer cl.Close()
+	if !o.viaAny {
+		if _, err := cl.PreferLeader(ctx); err != nil {
+			return err
+		}
+	}
 	b := newBench(o, cl, stderr)
 	if err := b.setup(ctx); err != nil {
 		return err
