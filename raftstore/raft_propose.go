@@ -244,4 +244,3 @@ func proposeError(err error) error {
 	}
 	return err
 }
-
