@@ -81,7 +81,7 @@ func (o *benchOpts) run(ctx context.Context, stdout, stderr io.Writer) error {
 	defer cl.Close()
 	if !o.viaAny {
 		if _, err := cl.PreferLeader(ctx); err != nil {
-			return err
+			fmt.Fprintf(stderr, "bench: could not find the leader (%v); using the endpoints in order\n", err)
 		}
 	}
 	b := newBench(o, cl, stderr)

@@ -132,11 +132,11 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, string, error) 
 func TestCLIAgainstFakeServer(t *testing.T) {
 	addr, _ := startFake(t)
 	srv := "--server=" + addr
-	out, _, err := runCLI(t, "", "apply", "-f", "../../client/manifest/testdata/nginx-deployment.yaml", "-f", "../../client/manifest/testdata/configmap.yaml", srv)
+	out, _, err := runCLI(t, "", "apply", "-f", "../../examples/nginx-deployment.yaml", "-f", "../../examples/game-demo-configmap.yaml", srv)
 	if err != nil || out != "deployment.apps/nginx-deployment created\nconfigmap/game-demo created\n" {
 		t.Fatalf("first apply: %q %v", out, err)
 	}
-	out, _, err = runCLI(t, "", "apply", "-f", "../../client/manifest/testdata/nginx-deployment.yaml", srv)
+	out, _, err = runCLI(t, "", "apply", "-f", "../../examples/nginx-deployment.yaml", srv)
 	if err != nil || out != "deployment.apps/nginx-deployment unchanged\n" {
 		t.Fatalf("second apply: %q %v", out, err)
 	}
