@@ -24,6 +24,9 @@ var ErrNotLeader = errors.New("not the leader")
 // or may not have been applied.
 var ErrOutcomeUnknown = errors.New("outcome unknown")
 
+// logCacheEntries is how many recent log entries Raft keeps in memory.
+const logCacheEntries = 256
+
 // Peer is one member of a static initial configuration.
 type Peer struct {
 	ID   string
@@ -131,7 +134,10 @@ func (s *Store) open(cfg RaftConfig) error {
 	if err := s.openTransport(cfg); err != nil {
 		return err
 	}
-	cached, err := raft.NewLogCache(1024, logs)
+	// Recent entries stay in memory for replication. The cache holds each
+	// entry's whole future, so it is kept small: 256 entries of up to
+	// maxBatchOps operations each.
+	cached, err := raft.NewLogCache(logCacheEntries, logs)
 	if err != nil {
 		return err
 	}

@@ -170,6 +170,10 @@ func (p *proposer) await(f raft.ApplyFuture, batch []*proposal, ops int) {
 		return
 	}
 	finish(batch, res.Results, f.Index(), nil)
+	// Raft's log cache keeps each entry's future, and with it this
+	// response, alive for a while: drop the objects now that they are
+	// handed out.
+	res.Results = nil
 }
 
 // mergeCommands concatenates the batch's operations; the entry carries the

@@ -38,11 +38,7 @@ every node the same --peers list (this node included) and its own --id,
 				return err
 			}
 			cfg.Logger = logger
-			if os.Getenv("GOGC") == "" {
-				// The heap is small (the state lives in bbolt), so trading
-				// a little memory for half the collections pays.
-				debug.SetGCPercent(200)
-			}
+			tuneGC()
 			return runNode(cfg)
 		},
 	}
@@ -85,4 +81,16 @@ func runNode(cfg node.Config) error {
 	s := <-sig
 	cfg.Logger.Info("shutting down", "signal", s.String())
 	return n.Close()
+}
+
+// tuneGC trades a little memory for fewer collections: the heap is small
+// because the state lives in bbolt. A soft limit keeps the trade bounded.
+// GOGC and GOMEMLIMIT in the environment take precedence.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(64 << 20)
+	}
 }
