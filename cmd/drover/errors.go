@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
@@ -27,6 +28,9 @@ func errorMessage(err error) string {
 	inner, ok := gs.(error)
 	if !ok {
 		return err.Error()
+	}
+	if st := gs.GRPCStatus(); st.Code() == codes.Unavailable && strings.Contains(st.Message(), "dialing") {
+		return "no Drover node reachable at the --server endpoints (is one running?): " + st.Message()
 	}
 	return strings.Replace(err.Error(), inner.Error(), gs.GRPCStatus().Message(), 1)
 }
