@@ -16,6 +16,11 @@ func (w *watcher) match(ev *pb.Event) (pb.EventType, *pb.Object, bool) {
 	if w.filter == nil {
 		return ev.Type, obj, true
 	}
+	if ev.Type == pb.EventType_DELETED && ev.Prev != nil {
+		// The watch knows the object as last stored, prev: an Update that
+		// removes the last finalizer may change its labels as it goes.
+		return ev.Type, obj, w.filter(ev.Prev)
+	}
 	now := w.filter(obj)
 	if ev.Type != pb.EventType_MODIFIED || ev.Prev == nil {
 		return ev.Type, obj, now

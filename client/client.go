@@ -96,6 +96,12 @@ func retryable(err error) bool {
 	return false
 }
 
+// maxUnreachableSweeps is how many times in a row every endpoint may refuse
+// the connection before a call gives up: nothing is running there. While
+// some node answers (an election in progress, say) calls keep retrying
+// until their context ends.
+const maxUnreachableSweeps = 3
+
 // do runs call against the current endpoint, then each other endpoint in
 // turn while the failure is retryable, sweeping the list until ctx ends.
 //
@@ -107,10 +113,10 @@ func (c *Client) do(ctx context.Context, call func(conn *grpc.ClientConn) error)
 	start := c.current
 	c.mu.Unlock()
 	backoff := 20 * time.Millisecond
-	var err error
+	unreachable, sweeps := true, 0
 	for attempt := 0; ; attempt++ {
 		i := (start + attempt) % len(c.conns)
-		err = call(c.conns[i])
+		err := call(c.conns[i])
 		if err == nil || !retryable(err) {
 			if err == nil {
 				c.mu.Lock()
@@ -119,18 +125,26 @@ func (c *Client) do(ctx context.Context, call func(conn *grpc.ClientConn) error)
 			}
 			return err
 		}
-		if (attempt+1)%len(c.conns) == 0 {
-			select {
-			case <-ctx.Done():
-				return err
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, time.Second)
+		unreachable = unreachable && isDialError(err)
+		if (attempt+1)%len(c.conns) != 0 {
+			continue
 		}
-		if ctx.Err() != nil {
+		if sweeps++; unreachable && sweeps >= maxUnreachableSweeps {
 			return err
 		}
+		unreachable = true
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, time.Second)
 	}
+}
+
+// isDialError reports a call that never reached a server.
+func isDialError(err error) bool {
+	return status.Code(err) == codes.Unavailable && strings.Contains(status.Convert(err).Message(), "dialing")
 }
 
 // Create stores a new object and returns it as stored.
