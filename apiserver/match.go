@@ -10,7 +10,7 @@ func (w *watcher) match(ev *pb.Event) (pb.EventType, *pb.Object, bool) {
 	if obj.GetKind() != w.kind {
 		return 0, nil, false
 	}
-	if ns := w.req.GetNamespace(); ns != "" && obj.GetMetadata().GetNamespace() != ns {
+	if ns := w.namespace; ns != "" && obj.GetMetadata().GetNamespace() != ns {
 		return 0, nil, false
 	}
 	if w.filter == nil {

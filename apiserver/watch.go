@@ -34,8 +34,11 @@ type watcher struct {
 	req    *pb.WatchRequest
 	stream pb.Objects_WatchServer
 	kind   string
-	filter func(*pb.Object) bool
-	cursor uint64
+	// namespace restricts the watch; "" for all, and always for
+	// cluster-scoped kinds, as in List.
+	namespace string
+	filter    func(*pb.Object) bool
+	cursor    uint64
 }
 
 func (s *Server) newWatcher(req *pb.WatchRequest, stream pb.Objects_WatchServer) (*watcher, error) {
@@ -47,7 +50,11 @@ func (s *Server) newWatcher(req *pb.WatchRequest, stream pb.Objects_WatchServer)
 	if err != nil {
 		return nil, err
 	}
-	return &watcher{s: s, req: req, stream: stream, kind: info.Kind, filter: filter}, nil
+	ns := req.GetNamespace()
+	if !info.Namespaced {
+		ns = ""
+	}
+	return &watcher{s: s, req: req, stream: stream, kind: info.Kind, namespace: ns, filter: filter}, nil
 }
 
 func (w *watcher) run(ctx context.Context) error {
@@ -112,7 +119,7 @@ func (w *watcher) start(ctx context.Context) error {
 // sendInitial lists every matching object at one revision and sends each as
 // ADDED; the watch continues after that revision.
 func (w *watcher) sendInitial() error {
-	opts := raftstore.ListOptions{Kind: w.kind, Namespace: w.req.GetNamespace(), Limit: historyPage, Filter: w.filter}
+	opts := raftstore.ListOptions{Kind: w.kind, Namespace: w.namespace, Limit: historyPage, Filter: w.filter}
 	for {
 		res, err := w.s.cfg.State.List(opts)
 		if err != nil {
