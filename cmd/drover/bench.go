@@ -27,6 +27,7 @@ type benchOpts struct {
 	namespace   string
 	cleanup     bool
 	viaAny      bool
+	connections int
 }
 
 // newBenchCmd builds `drover bench`, a load generator that prints one JSON
@@ -48,6 +49,7 @@ func newBenchCmd() *cobra.Command {
 	fs.IntVar(&o.size, "size", 256, "bytes of data per ConfigMap")
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of the bench ConfigMaps")
 	fs.BoolVar(&o.cleanup, "cleanup", false, "delete the bench objects afterwards")
+	fs.IntVar(&o.connections, "connections", 8, "gRPC connections the workers share (as etcd's benchmark uses 8 clients)")
 	fs.BoolVar(&o.viaAny, "via-any", false, "use the first --server endpoint that answers instead of the leader (measures forwarding)")
 	o.addClientFlags(fs)
 	return cmd
@@ -74,17 +76,16 @@ func (o *benchOpts) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	cl, err := o.connect()
+	clients, err := o.connectAll(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
-	if !o.viaAny {
-		if _, err := cl.PreferLeader(ctx); err != nil {
-			fmt.Fprintf(stderr, "bench: could not find the leader (%v); using the endpoints in order\n", err)
+	defer func() {
+		for _, cl := range clients {
+			cl.Close()
 		}
-	}
-	b := newBench(o, cl, stderr)
+	}()
+	b := newBench(o, clients, stderr)
 	if err := b.setup(ctx); err != nil {
 		return err
 	}
@@ -97,9 +98,9 @@ func (o *benchOpts) run(ctx context.Context, stdout, stderr io.Writer) error {
 
 // bench is one run: its objects are named bench-<runid>-<i>.
 type bench struct {
-	opts   *benchOpts
-	cl     *client.Client
-	stderr io.Writer
+	opts    *benchOpts
+	clients []*client.Client
+	stderr  io.Writer
 	runID  string
 	body   []byte
 	// rvs holds, per worker, the resourceVersion of its object (update).
@@ -109,10 +110,10 @@ type bench struct {
 }
 
 // newBench prepares a run with a fresh run id.
-func newBench(o *benchOpts, cl *client.Client, stderr io.Writer) *bench {
+func newBench(o *benchOpts, clients []*client.Client, stderr io.Writer) *bench {
 	id := make([]byte, 4)
 	_, _ = rand.Read(id)
-	return &bench{opts: o, cl: cl, stderr: stderr, runID: hex.EncodeToString(id),
+	return &bench{opts: o, clients: clients, stderr: stderr, runID: hex.EncodeToString(id),
 		body: configMapBody(o.size), rvs: make([]uint64, o.concurrency)}
 }
 
@@ -127,6 +128,32 @@ func configMapBody(size int) []byte {
 		b = append(b, 'x')
 	}
 	return append(b, `"}}`...)
+}
+
+// client returns the connection worker w uses.
+func (b *bench) client(w int) *client.Client { return b.clients[w%len(b.clients)] }
+
+// connectAll opens the --connections clients, each sending to the leader
+// unless --via-any.
+func (o *benchOpts) connectAll(ctx context.Context, stderr io.Writer) ([]*client.Client, error) {
+	var clients []*client.Client
+	for range max(o.connections, 1) {
+		cl, err := o.connect()
+		if err != nil {
+			for _, c := range clients {
+				c.Close()
+			}
+			return nil, err
+		}
+		clients = append(clients, cl)
+		if o.viaAny {
+			continue
+		}
+		if _, err := cl.PreferLeader(ctx); err != nil {
+			fmt.Fprintf(stderr, "bench: could not find the leader (%v); using the endpoints in order\n", err)
+		}
+	}
+	return clients, nil
 }
 
 // name is the name of the bench object i.

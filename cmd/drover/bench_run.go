@@ -20,7 +20,7 @@ func (b *bench) setup(ctx context.Context) error {
 		wg.Go(func() {
 			ctx, cancel := b.opts.callCtx(ctx)
 			defer cancel()
-			out, err := b.cl.Create(ctx, b.template(b.name(w)))
+			out, err := b.client(w).Create(ctx, b.template(b.name(w)))
 			if err != nil {
 				errs[w] = fmt.Errorf("bench setup: create %s: %w", b.name(w), err)
 				return
@@ -92,17 +92,17 @@ func (b *bench) opFunc(w int) benchOp {
 	case "get":
 		return b.getOp(w)
 	}
-	return b.createOp()
+	return b.createOp(w)
 }
 
 // createOp creates a new object per operation.
-func (b *bench) createOp() benchOp {
-	obj := b.template("")
+func (b *bench) createOp(w int) benchOp {
+	obj, cl := b.template(""), b.client(w)
 	return func(ctx context.Context, i int) error {
 		ctx, cancel := b.opts.callCtx(ctx)
 		defer cancel()
 		obj.Metadata.Name = b.name(i)
-		_, err := b.cl.Create(ctx, obj)
+		_, err := cl.Create(ctx, obj)
 		return err
 	}
 }
@@ -116,7 +116,7 @@ func (b *bench) updateOp(w int) benchOp {
 		defer cancel()
 		stamp(obj.Body, i)
 		obj.Metadata.ResourceVersion = b.rvs[w]
-		out, err := b.cl.Update(cctx, obj)
+		out, err := b.client(w).Update(cctx, obj)
 		if err != nil {
 			b.refresh(ctx, w)
 			return err
@@ -131,7 +131,7 @@ func (b *bench) updateOp(w int) benchOp {
 func (b *bench) refresh(ctx context.Context, w int) {
 	ctx, cancel := b.opts.callCtx(ctx)
 	defer cancel()
-	out, err := b.cl.Get(ctx, &pb.GetRequest{Kind: "ConfigMap", Namespace: b.opts.namespace, Name: b.name(w)})
+	out, err := b.client(w).Get(ctx, &pb.GetRequest{Kind: "ConfigMap", Namespace: b.opts.namespace, Name: b.name(w)})
 	if err == nil {
 		b.rvs[w] = out.Metadata.ResourceVersion
 	}
@@ -152,10 +152,11 @@ func (b *bench) getOp(w int) benchOp {
 	for j := range reqs {
 		reqs[j] = &pb.GetRequest{Kind: "ConfigMap", Namespace: b.opts.namespace, Name: b.name(j)}
 	}
+	cl := b.client(w)
 	return func(ctx context.Context, i int) error {
 		ctx, cancel := b.opts.callCtx(ctx)
 		defer cancel()
-		_, err := b.cl.Get(ctx, reqs[i%len(reqs)])
+		_, err := cl.Get(ctx, reqs[i%len(reqs)])
 		return err
 	}
 }
@@ -169,11 +170,11 @@ func (b *bench) cleanupObjects(ctx context.Context) {
 	work := make(chan int, 2*b.opts.concurrency)
 	go feed(ctx, work, n)
 	var wg sync.WaitGroup
-	for range b.opts.concurrency {
+	for w := range b.opts.concurrency {
 		wg.Go(func() {
 			for i := range work {
 				ctx, cancel := b.opts.callCtx(ctx)
-				_, _ = b.cl.Delete(ctx, &pb.DeleteRequest{Kind: "ConfigMap", Namespace: b.opts.namespace, Name: b.name(i)})
+				_, _ = b.client(w).Delete(ctx, &pb.DeleteRequest{Kind: "ConfigMap", Namespace: b.opts.namespace, Name: b.name(i)})
 				cancel()
 			}
 		})
