@@ -101,8 +101,8 @@ type bench struct {
 	opts    *benchOpts
 	clients []*client.Client
 	stderr  io.Writer
-	runID  string
-	body   []byte
+	runID   string
+	body    []byte
 	// rvs holds, per worker, the resourceVersion of its object (update).
 	rvs      []uint64
 	errors   atomic.Int64
