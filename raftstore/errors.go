@@ -26,4 +26,11 @@ var (
 	ErrInvalidCommand = errors.New("invalid command")
 	// ErrClosed: the store has been closed.
 	ErrClosed = errors.New("store closed")
+	// ErrNotLeader: this node is not the leader (or has not yet established
+	// its term); the operation was not proposed and may be sent to the
+	// leader.
+	ErrNotLeader = errors.New("not the leader")
+	// ErrOutcomeUnknown: leadership was lost while a write was in flight; it
+	// may or may not have been applied.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
 )
