@@ -24,16 +24,99 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-type CreateRequest struct {
+type RemoveMemberRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Object        *Object                `protobuf:"bytes,1,opt,name=object,proto3" json:"object,omitempty"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveMemberRequest) Reset() {
+	*x = RemoveMemberRequest{}
+	mi := &file_drover_v1_api_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMemberRequest) ProtoMessage() {}
+
+func (x *RemoveMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_drover_v1_api_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMemberRequest.ProtoReflect.Descriptor instead.
+func (*RemoveMemberRequest) Descriptor() ([]byte, []int) {
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RemoveMemberRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type LeaveRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaveRequest) Reset() {
+	*x = LeaveRequest{}
+	mi := &file_drover_v1_api_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveRequest) ProtoMessage() {}
+
+func (x *LeaveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_drover_v1_api_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveRequest.ProtoReflect.Descriptor instead.
+func (*LeaveRequest) Descriptor() ([]byte, []int) {
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{1}
+}
+
+type CreateRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Object *Object                `protobuf:"bytes,1,opt,name=object,proto3" json:"object,omitempty"`
+	// request_id makes retries exact: a retried write with the same id gets
+	// the first outcome back. Clients set a fresh id per logical write.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateRequest) Reset() {
 	*x = CreateRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[0]
+	mi := &file_drover_v1_api_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -45,7 +128,7 @@ func (x *CreateRequest) String() string {
 func (*CreateRequest) ProtoMessage() {}
 
 func (x *CreateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[0]
+	mi := &file_drover_v1_api_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -58,7 +141,7 @@ func (x *CreateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRequest.ProtoReflect.Descriptor instead.
 func (*CreateRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{0}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateRequest) GetObject() *Object {
@@ -66,6 +149,13 @@ func (x *CreateRequest) GetObject() *Object {
 		return x.Object
 	}
 	return nil
+}
+
+func (x *CreateRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type GetRequest struct {
@@ -82,7 +172,7 @@ type GetRequest struct {
 
 func (x *GetRequest) Reset() {
 	*x = GetRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[1]
+	mi := &file_drover_v1_api_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -94,7 +184,7 @@ func (x *GetRequest) String() string {
 func (*GetRequest) ProtoMessage() {}
 
 func (x *GetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[1]
+	mi := &file_drover_v1_api_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -107,7 +197,7 @@ func (x *GetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequest.ProtoReflect.Descriptor instead.
 func (*GetRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{1}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetRequest) GetKind() string {
@@ -162,7 +252,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[2]
+	mi := &file_drover_v1_api_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -174,7 +264,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[2]
+	mi := &file_drover_v1_api_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -187,7 +277,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{2}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListRequest) GetKind() string {
@@ -261,7 +351,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_drover_v1_api_proto_msgTypes[3]
+	mi := &file_drover_v1_api_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -273,7 +363,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[3]
+	mi := &file_drover_v1_api_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -286,7 +376,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{3}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListResponse) GetItems() []*Object {
@@ -318,15 +408,17 @@ func (x *ListResponse) GetRemainingItemCount() int64 {
 }
 
 type UpdateRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Object        *Object                `protobuf:"bytes,1,opt,name=object,proto3" json:"object,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Object *Object                `protobuf:"bytes,1,opt,name=object,proto3" json:"object,omitempty"`
+	// request_id: see CreateRequest.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateRequest) Reset() {
 	*x = UpdateRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[4]
+	mi := &file_drover_v1_api_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +430,7 @@ func (x *UpdateRequest) String() string {
 func (*UpdateRequest) ProtoMessage() {}
 
 func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[4]
+	mi := &file_drover_v1_api_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +443,7 @@ func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{4}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateRequest) GetObject() *Object {
@@ -359,6 +451,13 @@ func (x *UpdateRequest) GetObject() *Object {
 		return x.Object
 	}
 	return nil
+}
+
+func (x *UpdateRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type DeleteRequest struct {
@@ -369,13 +468,15 @@ type DeleteRequest struct {
 	// Preconditions: zero values are not checked.
 	ResourceVersion uint64 `protobuf:"varint,4,opt,name=resource_version,json=resourceVersion,proto3" json:"resource_version,omitempty"`
 	Uid             string `protobuf:"bytes,5,opt,name=uid,proto3" json:"uid,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// request_id: see CreateRequest.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[5]
+	mi := &file_drover_v1_api_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -387,7 +488,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[5]
+	mi := &file_drover_v1_api_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -400,7 +501,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{5}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteRequest) GetKind() string {
@@ -438,6 +539,13 @@ func (x *DeleteRequest) GetUid() string {
 	return ""
 }
 
+func (x *DeleteRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type WatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -458,7 +566,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[6]
+	mi := &file_drover_v1_api_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -470,7 +578,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[6]
+	mi := &file_drover_v1_api_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -483,7 +591,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{6}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WatchRequest) GetKind() string {
@@ -547,7 +655,7 @@ type WatchEvent struct {
 
 func (x *WatchEvent) Reset() {
 	*x = WatchEvent{}
-	mi := &file_drover_v1_api_proto_msgTypes[7]
+	mi := &file_drover_v1_api_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +667,7 @@ func (x *WatchEvent) String() string {
 func (*WatchEvent) ProtoMessage() {}
 
 func (x *WatchEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[7]
+	mi := &file_drover_v1_api_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,7 +680,7 @@ func (x *WatchEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEvent.ProtoReflect.Descriptor instead.
 func (*WatchEvent) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{7}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *WatchEvent) GetType() EventType {
@@ -604,7 +712,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[8]
+	mi := &file_drover_v1_api_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +724,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[8]
+	mi := &file_drover_v1_api_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +737,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{8}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{10}
 }
 
 type StatusResponse struct {
@@ -651,7 +759,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_drover_v1_api_proto_msgTypes[9]
+	mi := &file_drover_v1_api_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -663,7 +771,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[9]
+	mi := &file_drover_v1_api_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -676,7 +784,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{9}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StatusResponse) GetId() string {
@@ -762,7 +870,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_drover_v1_api_proto_msgTypes[10]
+	mi := &file_drover_v1_api_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -774,7 +882,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[10]
+	mi := &file_drover_v1_api_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -787,7 +895,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{10}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Member) GetId() string {
@@ -822,9 +930,14 @@ var File_drover_v1_api_proto protoreflect.FileDescriptor
 
 const file_drover_v1_api_proto_rawDesc = "" +
 	"\n" +
-	"\x13drover/v1/api.proto\x12\tdrover.v1\x1a\x17drover/v1/objects.proto\":\n" +
+	"\x13drover/v1/api.proto\x12\tdrover.v1\x1a\x17drover/v1/objects.proto\"%\n" +
+	"\x13RemoveMemberRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x0e\n" +
+	"\fLeaveRequest\"Y\n" +
 	"\rCreateRequest\x12)\n" +
-	"\x06object\x18\x01 \x01(\v2\x11.drover.v1.ObjectR\x06object\"h\n" +
+	"\x06object\x18\x01 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"h\n" +
 	"\n" +
 	"GetRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1c\n" +
@@ -844,15 +957,19 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x05items\x18\x01 \x03(\v2\x11.drover.v1.ObjectR\x05items\x12)\n" +
 	"\x10resource_version\x18\x02 \x01(\x04R\x0fresourceVersion\x12%\n" +
 	"\x0econtinue_token\x18\x03 \x01(\tR\rcontinueToken\x120\n" +
-	"\x14remaining_item_count\x18\x04 \x01(\x03R\x12remainingItemCount\":\n" +
+	"\x14remaining_item_count\x18\x04 \x01(\x03R\x12remainingItemCount\"Y\n" +
 	"\rUpdateRequest\x12)\n" +
-	"\x06object\x18\x01 \x01(\v2\x11.drover.v1.ObjectR\x06object\"\x92\x01\n" +
+	"\x06object\x18\x01 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\xb1\x01\n" +
 	"\rDeleteRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12)\n" +
 	"\x10resource_version\x18\x04 \x01(\x04R\x0fresourceVersion\x12\x10\n" +
-	"\x03uid\x18\x05 \x01(\tR\x03uid\"\x9b\x02\n" +
+	"\x03uid\x18\x05 \x01(\tR\x03uid\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\"\x9b\x02\n" +
 	"\fWatchRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12%\n" +
@@ -892,9 +1009,11 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x06Update\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x12;\n" +
 	"\fUpdateStatus\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x125\n" +
 	"\x06Delete\x12\x18.drover.v1.DeleteRequest\x1a\x11.drover.v1.Object\x129\n" +
-	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x012H\n" +
+	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x012\xd0\x01\n" +
 	"\aCluster\x12=\n" +
-	"\x06Status\x12\x18.drover.v1.StatusRequest\x1a\x19.drover.v1.StatusResponseB)Z'github.com/drover/drover/proto/droverpbb\x06proto3"
+	"\x06Status\x12\x18.drover.v1.StatusRequest\x1a\x19.drover.v1.StatusResponse\x12I\n" +
+	"\fRemoveMember\x12\x1e.drover.v1.RemoveMemberRequest\x1a\x19.drover.v1.StatusResponse\x12;\n" +
+	"\x05Leave\x12\x17.drover.v1.LeaveRequest\x1a\x19.drover.v1.StatusResponseB)Z'github.com/drover/drover/proto/droverpbb\x06proto3"
 
 var (
 	file_drover_v1_api_proto_rawDescOnce sync.Once
@@ -908,47 +1027,53 @@ func file_drover_v1_api_proto_rawDescGZIP() []byte {
 	return file_drover_v1_api_proto_rawDescData
 }
 
-var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_drover_v1_api_proto_goTypes = []any{
-	(*CreateRequest)(nil),  // 0: drover.v1.CreateRequest
-	(*GetRequest)(nil),     // 1: drover.v1.GetRequest
-	(*ListRequest)(nil),    // 2: drover.v1.ListRequest
-	(*ListResponse)(nil),   // 3: drover.v1.ListResponse
-	(*UpdateRequest)(nil),  // 4: drover.v1.UpdateRequest
-	(*DeleteRequest)(nil),  // 5: drover.v1.DeleteRequest
-	(*WatchRequest)(nil),   // 6: drover.v1.WatchRequest
-	(*WatchEvent)(nil),     // 7: drover.v1.WatchEvent
-	(*StatusRequest)(nil),  // 8: drover.v1.StatusRequest
-	(*StatusResponse)(nil), // 9: drover.v1.StatusResponse
-	(*Member)(nil),         // 10: drover.v1.Member
-	(*Object)(nil),         // 11: drover.v1.Object
-	(EventType)(0),         // 12: drover.v1.EventType
+	(*RemoveMemberRequest)(nil), // 0: drover.v1.RemoveMemberRequest
+	(*LeaveRequest)(nil),        // 1: drover.v1.LeaveRequest
+	(*CreateRequest)(nil),       // 2: drover.v1.CreateRequest
+	(*GetRequest)(nil),          // 3: drover.v1.GetRequest
+	(*ListRequest)(nil),         // 4: drover.v1.ListRequest
+	(*ListResponse)(nil),        // 5: drover.v1.ListResponse
+	(*UpdateRequest)(nil),       // 6: drover.v1.UpdateRequest
+	(*DeleteRequest)(nil),       // 7: drover.v1.DeleteRequest
+	(*WatchRequest)(nil),        // 8: drover.v1.WatchRequest
+	(*WatchEvent)(nil),          // 9: drover.v1.WatchEvent
+	(*StatusRequest)(nil),       // 10: drover.v1.StatusRequest
+	(*StatusResponse)(nil),      // 11: drover.v1.StatusResponse
+	(*Member)(nil),              // 12: drover.v1.Member
+	(*Object)(nil),              // 13: drover.v1.Object
+	(EventType)(0),              // 14: drover.v1.EventType
 }
 var file_drover_v1_api_proto_depIdxs = []int32{
-	11, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
-	11, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
-	11, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
-	12, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
-	11, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
-	10, // 5: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
-	0,  // 6: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
-	1,  // 7: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
-	2,  // 8: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
-	4,  // 9: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
-	4,  // 10: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
-	5,  // 11: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
-	6,  // 12: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
-	8,  // 13: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
-	11, // 14: drover.v1.Objects.Create:output_type -> drover.v1.Object
-	11, // 15: drover.v1.Objects.Get:output_type -> drover.v1.Object
-	3,  // 16: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
-	11, // 17: drover.v1.Objects.Update:output_type -> drover.v1.Object
-	11, // 18: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
-	11, // 19: drover.v1.Objects.Delete:output_type -> drover.v1.Object
-	7,  // 20: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
-	9,  // 21: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
-	14, // [14:22] is the sub-list for method output_type
-	6,  // [6:14] is the sub-list for method input_type
+	13, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
+	13, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
+	13, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
+	14, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
+	13, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
+	12, // 5: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
+	2,  // 6: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
+	3,  // 7: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
+	4,  // 8: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
+	6,  // 9: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
+	6,  // 10: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
+	7,  // 11: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
+	8,  // 12: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
+	10, // 13: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
+	0,  // 14: drover.v1.Cluster.RemoveMember:input_type -> drover.v1.RemoveMemberRequest
+	1,  // 15: drover.v1.Cluster.Leave:input_type -> drover.v1.LeaveRequest
+	13, // 16: drover.v1.Objects.Create:output_type -> drover.v1.Object
+	13, // 17: drover.v1.Objects.Get:output_type -> drover.v1.Object
+	5,  // 18: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
+	13, // 19: drover.v1.Objects.Update:output_type -> drover.v1.Object
+	13, // 20: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
+	13, // 21: drover.v1.Objects.Delete:output_type -> drover.v1.Object
+	9,  // 22: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
+	11, // 23: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
+	11, // 24: drover.v1.Cluster.RemoveMember:output_type -> drover.v1.StatusResponse
+	11, // 25: drover.v1.Cluster.Leave:output_type -> drover.v1.StatusResponse
+	16, // [16:26] is the sub-list for method output_type
+	6,  // [6:16] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -966,7 +1091,7 @@ func file_drover_v1_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_drover_v1_api_proto_rawDesc), len(file_drover_v1_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -159,8 +159,12 @@ type Op struct {
 	CompactRevision uint64                 `protobuf:"varint,4,opt,name=compact_revision,json=compactRevision,proto3" json:"compact_revision,omitempty"`
 	MemberId        string                 `protobuf:"bytes,5,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
 	MemberApiAddr   string                 `protobuf:"bytes,6,opt,name=member_api_addr,json=memberApiAddr,proto3" json:"member_api_addr,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// request_id, when set, names the client's request: a retry that
+	// carries an id the FSM still remembers gets the first outcome back
+	// instead of being applied again.
+	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Op) Reset() {
@@ -235,6 +239,13 @@ func (x *Op) GetMemberApiAddr() string {
 	return ""
 }
 
+func (x *Op) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Command is the payload of one Raft log entry: one or more operations
 // applied in order in one transaction, each with its own result.
 type Command struct {
@@ -299,14 +310,16 @@ const file_drover_v1_command_proto_rawDesc = "" +
 	"\x17drover/v1/command.proto\x12\tdrover.v1\x1a\x17drover/v1/objects.proto\"L\n" +
 	"\rPreconditions\x12)\n" +
 	"\x10resource_version\x18\x01 \x01(\x04R\x0fresourceVersion\x12\x10\n" +
-	"\x03uid\x18\x02 \x01(\tR\x03uid\"\x86\x02\n" +
+	"\x03uid\x18\x02 \x01(\tR\x03uid\"\xa5\x02\n" +
 	"\x02Op\x12%\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x11.drover.v1.OpTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12>\n" +
 	"\rpreconditions\x18\x03 \x01(\v2\x18.drover.v1.PreconditionsR\rpreconditions\x12)\n" +
 	"\x10compact_revision\x18\x04 \x01(\x04R\x0fcompactRevision\x12\x1b\n" +
 	"\tmember_id\x18\x05 \x01(\tR\bmemberId\x12&\n" +
-	"\x0fmember_api_addr\x18\x06 \x01(\tR\rmemberApiAddr\"H\n" +
+	"\x0fmember_api_addr\x18\x06 \x01(\tR\rmemberApiAddr\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\a \x01(\tR\trequestId\"H\n" +
 	"\aCommand\x12\x1f\n" +
 	"\x03ops\x18\x01 \x03(\v2\r.drover.v1.OpR\x03ops\x12\x1c\n" +
 	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp*u\n" +
