@@ -37,6 +37,9 @@ func applyCommand(tx *bbolt.Tx, index uint64, cmd *pb.Command) ([]OpResult, []*p
 // overwritten, only appended to.
 type applier struct {
 	objects, history, meta, members *bbolt.Bucket
+	// requests maps request id -> remembered outcome; requestIndex orders
+	// the ids by (entry index, id) for pruning (requests.go).
+	requests, requestIndex *bbolt.Bucket
 
 	index  uint64
 	ts     int64
@@ -47,6 +50,11 @@ type applier struct {
 	// written and removed count history events put and deleted in this
 	// transaction; finish folds them into the meta counter.
 	written, removed uint64
+
+	// reqCount is meta/requests, loaded on first use (reqLoaded) and
+	// written back by finish when changed (reqDirty).
+	reqCount            uint64
+	reqLoaded, reqDirty bool
 }
 
 func newApplier(tx *bbolt.Tx, buf []byte) *applier {
@@ -59,7 +67,11 @@ func newApplier(tx *bbolt.Tx, buf []byte) *applier {
 		history: history,
 		meta:    tx.Bucket(bucketMeta),
 		members: tx.Bucket(bucketMembers),
-		buf:     buf[:0],
+		// Both request buckets' keys grow with the entry index or are
+		// random: leave them at bbolt's default fill.
+		requests:     tx.Bucket(bucketRequests),
+		requestIndex: tx.Bucket(bucketRequestIndex),
+		buf:          buf[:0],
 	}
 }
 
@@ -73,8 +85,17 @@ func (a *applier) command(index uint64, cmd *pb.Command) []OpResult {
 	return res
 }
 
-// op dispatches one operation by type.
+// op applies one operation; one that carries a request id goes through the
+// remembered outcomes first.
 func (a *applier) op(op *pb.Op) OpResult {
+	if id := op.GetRequestId(); id != "" {
+		return a.opWithID(op, id)
+	}
+	return a.applyOp(op)
+}
+
+// applyOp dispatches one operation by type.
+func (a *applier) applyOp(op *pb.Op) OpResult {
 	var obj *pb.Object
 	var err error
 	switch op.GetType() {
@@ -173,9 +194,10 @@ func (a *applier) applyCompact(op *pb.Op) {
 	a.putUint64(a.meta, keyCompacted, rev)
 }
 
-// finish writes the transaction's change to the retained event count; call
-// it once, before commit.
+// finish writes the transaction's change to the retained event count and
+// the remembered request count; call it once, before commit.
 func (a *applier) finish() {
+	a.finishRequests()
 	if a.written == a.removed {
 		return
 	}

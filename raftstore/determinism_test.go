@@ -6,23 +6,44 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	pb "github.com/drover/drover/proto/droverpb"
 	"github.com/hashicorp/raft"
+	"google.golang.org/protobuf/proto"
 )
 
 // genLog generates a command log with a reference store, so that updates
-// mostly carry the right resourceVersion and sometimes a stale one.
+// mostly carry the right resourceVersion and sometimes a stale one. Some ops
+// carry a request id, and some are retries: an earlier op with its id, sent
+// again (remembered, or already forgotten by the window).
 func genLog(t *testing.T, n int, seed int64) ([]*raft.Log, map[string]int) {
 	rng := rand.New(rand.NewSource(seed))
 	ref := newStore(t)
 	stats := map[string]int{}
 	var logs []*raft.Log
+	var sent []*pb.Op // ops with a request id, in order
 	namespaces := []string{"a", "b", "c"}
 	for i := 0; i < n; i++ {
 		cmd := &pb.Command{Timestamp: int64(1_000_000 + i*1000)}
 		for j := rng.Intn(3) + 1; j > 0; j-- {
-			cmd.Ops = append(cmd.Ops, genOp(ref, rng, namespaces, i))
+			if len(sent) > 0 && rng.Intn(8) == 0 {
+				back := min(len(sent), 1+rng.Intn(120))
+				op := proto.Clone(sent[len(sent)-back]).(*pb.Op)
+				if _, ok := ref.RequestOutcome(op.RequestId); ok {
+					stats["retry of a remembered id"]++
+				} else {
+					stats["retry of a forgotten id"]++
+				}
+				cmd.Ops = append(cmd.Ops, op)
+				continue
+			}
+			op := genOp(ref, rng, namespaces, i)
+			if rng.Intn(3) == 0 {
+				op.RequestId = fmt.Sprintf("req-%d-%d", i, j)
+				sent = append(sent, op)
+			}
+			cmd.Ops = append(cmd.Ops, op)
 		}
 		l := logEntry(t, ref.next, cmd)
 		for _, r := range ref.ApplyBatch([]*raft.Log{l})[0].(*ApplyResult).Results {
@@ -83,6 +104,9 @@ func genOp(ref *testStore, rng *rand.Rand, namespaces []string, i int) *pb.Op {
 }
 
 func TestDeterminism(t *testing.T) {
+	// A window small enough that the log prunes by count and by age
+	// (entries are 1 µs apart, ~0.7 ids each: both rules bite).
+	setWindow(t, 25, 40*time.Microsecond)
 	logs, stats := genLog(t, 600, 7)
 	t.Logf("op outcomes: %v", stats)
 	if stats["ok"] < 300 || len(stats) < 5 {
@@ -106,6 +130,12 @@ func TestDeterminism(t *testing.T) {
 	}
 	if !strings.Contains(summary(one.pub.events), "DELETED Namespace") {
 		t.Fatal("generated log never removed a namespace")
+	}
+	if n := len(remembered(t, one)); n == 0 || n > 25 {
+		t.Fatalf("%d request ids remembered, window 25", n)
+	}
+	if stats["retry of a remembered id"] < 20 || stats["retry of a forgotten id"] < 20 {
+		t.Fatalf("retries do not cover the window: %v", stats)
 	}
 	if len(a) < 50 {
 		t.Fatalf("state too small to be meaningful: %d records", len(a))

@@ -14,13 +14,19 @@ var (
 	bucketHistory = []byte("history")
 	bucketMeta    = []byte("meta")
 	bucketMembers = []byte("members")
-	allBuckets    = [][]byte{bucketObjects, bucketHistory, bucketMeta, bucketMembers}
+	// bucketRequests: request id -> remembered outcome; bucketRequestIndex:
+	// 8-byte BE entry index + request id -> 8-byte BE Command.timestamp.
+	bucketRequests     = []byte("requests")
+	bucketRequestIndex = []byte("requestIndex")
+	allBuckets         = [][]byte{bucketObjects, bucketHistory, bucketMeta, bucketMembers, bucketRequests, bucketRequestIndex}
 
 	keyApplied   = []byte("applied")
 	keyCompacted = []byte("compacted")
 	// keyEvents counts the events retained in the history bucket, so that
 	// CompactionTarget need not walk it.
 	keyEvents = []byte("events")
+	// keyRequests counts the remembered request ids (requests.go).
+	keyRequests = []byte("requests")
 )
 
 const (
