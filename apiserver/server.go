@@ -52,6 +52,9 @@ type Config struct {
 	// LeaderWait bounds how long a request waits for a leader to be
 	// elected and established before failing with Unavailable.
 	LeaderWait time.Duration
+	// Membership changes the Raft configuration for RemoveMember and
+	// Leave; nil answers them with Unimplemented.
+	Membership Membership
 }
 
 // Server implements the Objects and Cluster gRPC services.

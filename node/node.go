@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -37,6 +38,10 @@ type Node struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+
+	// handingOff is set while this node hands its leadership over
+	// (membership.go): the API then treats it as not leading.
+	handingOff atomic.Bool
 }
 
 // Start opens the data dir, starts Raft and serves the API. It returns once
@@ -83,8 +88,8 @@ func (n *Node) open() error {
 	if n.store, err = raftstore.OpenStore(rc, fsm); err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
-	n.api = apiserver.New(apiserver.Config{NodeID: n.cfg.ID, Store: n.store, State: fsm, Hub: n.hub,
-		Status: n.status, Logger: n.logger.With("component", "apiserver")})
+	n.api = apiserver.New(apiserver.Config{NodeID: n.cfg.ID, Store: gatedStore{n.store, n}, State: fsm, Hub: n.hub,
+		Status: n.status, Membership: n, Logger: n.logger.With("component", "apiserver")})
 	n.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(maxRequestBytes))
 	n.api.Register(n.grpc)
 	return nil
@@ -102,12 +107,15 @@ func (n *Node) APIAddr() string { return n.lis.Addr().String() }
 // Store returns the node's Raft store.
 func (n *Node) Store() *raftstore.Store { return n.store }
 
-// Close stops the node: the API first (in-flight calls get a moment to
-// finish), then leader-only work, Raft, and the FSM, which records a clean
-// shutdown.
+// Close stops the node. A leader first hands its leadership to another
+// voter (bounded, see handOff in membership.go), so that clients see a
+// short pause rather than an election after missed heartbeats; then the
+// API stops (in-flight calls get a moment to finish), then leader-only
+// work, Raft, and the FSM, which records a clean shutdown.
 func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
+		n.handOff()
 		n.stopGRPC(5 * time.Second)
 		if n.http != nil {
 			n.http.Close()
