@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/drover/drover/proto/droverpb"
 )
@@ -105,9 +108,12 @@ const maxUnreachableSweeps = 3
 // do runs call against the current endpoint, then each other endpoint in
 // turn while the failure is retryable, sweeping the list until ctx ends.
 //
-// A write whose connection broke after it was sent may have been applied;
-// retrying it can then answer AlreadyExists or Conflict. Request ids that make
-// retries exact are a separate piece of work (see the HA issue).
+// A write whose connection broke after it was sent may have been applied.
+// Every write therefore carries a request id, the same for each retry of
+// one call (requestID): the cluster remembers recent ids (for 10 minutes,
+// up to 10,000 of them) and answers a retry of an applied write with its
+// first outcome (the object as then stored, or the same error) instead of
+// applying it again, so a retried create does not answer AlreadyExists.
 func (c *Client) do(ctx context.Context, call func(conn *grpc.ClientConn) error) error {
 	c.mu.Lock()
 	start := c.current
@@ -147,11 +153,38 @@ func isDialError(err error) bool {
 	return status.Code(err) == codes.Unavailable && strings.Contains(status.Convert(err).Message(), "dialing")
 }
 
+type requestIDKey struct{}
+
+// WithRequestID returns a context whose writes (Create, Update,
+// UpdateStatus, Delete) carry id as their request id instead of a fresh
+// one, so that a caller can retry a write itself across calls, or across
+// restarts, and still have it applied at most once. Ids are remembered for
+// a limited window (10 minutes, 10,000 ids) and are at most 128 bytes.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// requestID is the id of one write call: the caller's (the request's own,
+// else WithRequestID's), else 16 random bytes in hex. Every retry of the
+// call reuses it.
+func requestID(ctx context.Context, own string) string {
+	if own != "" {
+		return own
+	}
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok && id != "" {
+		return id
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24)
+	return hex.EncodeToString(b[:])
+}
+
 // Create stores a new object and returns it as stored.
 func (c *Client) Create(ctx context.Context, obj *pb.Object) (*pb.Object, error) {
 	var out *pb.Object
+	req := &pb.CreateRequest{Object: obj, RequestId: requestID(ctx, "")}
 	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
-		out, err = pb.NewObjectsClient(conn).Create(ctx, &pb.CreateRequest{Object: obj})
+		out, err = pb.NewObjectsClient(conn).Create(ctx, req)
 		return err
 	})
 	return out, err
@@ -182,8 +215,9 @@ func (c *Client) List(ctx context.Context, req *pb.ListRequest) (*pb.ListRespons
 // metadata.resourceVersion is a precondition.
 func (c *Client) Update(ctx context.Context, obj *pb.Object) (*pb.Object, error) {
 	var out *pb.Object
+	req := &pb.UpdateRequest{Object: obj, RequestId: requestID(ctx, "")}
 	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
-		out, err = pb.NewObjectsClient(conn).Update(ctx, &pb.UpdateRequest{Object: obj})
+		out, err = pb.NewObjectsClient(conn).Update(ctx, req)
 		return err
 	})
 	return out, err
@@ -192,17 +226,24 @@ func (c *Client) Update(ctx context.Context, obj *pb.Object) (*pb.Object, error)
 // UpdateStatus replaces an object's status.
 func (c *Client) UpdateStatus(ctx context.Context, obj *pb.Object) (*pb.Object, error) {
 	var out *pb.Object
+	req := &pb.UpdateRequest{Object: obj, RequestId: requestID(ctx, "")}
 	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
-		out, err = pb.NewObjectsClient(conn).UpdateStatus(ctx, &pb.UpdateRequest{Object: obj})
+		out, err = pb.NewObjectsClient(conn).UpdateStatus(ctx, req)
 		return err
 	})
 	return out, err
 }
 
 // Delete removes an object (or marks it for deletion while it has
-// finalizers) and returns its last state.
+// finalizers) and returns its last state. req is not modified: its
+// request_id is used when set, else one is chosen for this call.
 func (c *Client) Delete(ctx context.Context, req *pb.DeleteRequest) (*pb.Object, error) {
 	var out *pb.Object
+	if id := requestID(ctx, req.GetRequestId()); id != req.GetRequestId() {
+		r := proto.CloneOf(req)
+		r.RequestId = id
+		req = r
+	}
 	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
 		out, err = pb.NewObjectsClient(conn).Delete(ctx, req)
 		return err
