@@ -12,5 +12,6 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newNodeCmd())
 	root.AddCommand(newApplyCmd(), newGetCmd(), newDeleteCmd(), newDescribeCmd(), newBenchCmd())
+	root.AddCommand(newClusterCmd())
 	return root
 }
