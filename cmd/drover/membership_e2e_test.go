@@ -115,14 +115,18 @@ type retryingWriter struct {
 	acked   []string
 	failed  []string
 	retries map[codes.Code]int
+	// slowest is the longest a write took, retries included.
+	slowest time.Duration
 }
 
 func (w *retryingWriter) run(ctx context.Context, cl *client.Client, prefix string) {
 	w.retries = map[codes.Code]int{}
 	for i := 0; ctx.Err() == nil; i++ {
 		name := fmt.Sprintf("%s-%d", prefix, i)
+		start := time.Now()
 		err := w.create(cl, name)
 		w.mu.Lock()
+		w.slowest = max(w.slowest, time.Since(start))
 		if err == nil {
 			w.acked = append(w.acked, name)
 		} else {
@@ -196,7 +200,8 @@ func (w *retryingWriter) check(t *testing.T, cl *client.Client) {
 			t.Fatalf("acknowledged %s missing", name)
 		}
 	}
-	t.Logf("%d writes acknowledged, none failed; retries by code: %v", len(w.acked), w.retries)
+	t.Logf("%d writes acknowledged, none failed; retries by code: %v; slowest write %s",
+		len(w.acked), w.retries, w.slowest.Round(time.Millisecond))
 }
 
 // startWriter runs a retrying writer against every node; stop ends it.
