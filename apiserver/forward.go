@@ -36,7 +36,14 @@ func (s *Server) route(ctx context.Context) (*grpc.ClientConn, error) {
 			return nil, nil
 		}
 		id, _ := s.cfg.Store.Leader()
-		if id != "" && id != s.cfg.NodeID && !forwarded {
+		if id != "" && id != s.cfg.NodeID {
+			if forwarded {
+				// The sender thought this node led; it no longer does, and
+				// forwarding twice is not allowed. Fail at once (nothing
+				// was proposed) so the sender's client retries elsewhere
+				// instead of waiting out LeaderWait.
+				return nil, fmt.Errorf("%w: forwarded here, but %q leads now", raftstore.ErrNotLeader, id)
+			}
 			if conn, err := s.leaderConn(id); err == nil {
 				return conn, nil
 			}

@@ -144,7 +144,9 @@ func (c *Client) do(ctx context.Context, call func(conn *grpc.ClientConn) error)
 			return err
 		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, time.Second)
+		// Servers already hold requests while an election runs, so
+		// this only paces endpoints that fail fast: keep it short.
+		backoff = min(backoff*2, 100*time.Millisecond)
 	}
 }
 
