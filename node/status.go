@@ -1,6 +1,8 @@
 package node
 
 import (
+	"time"
+
 	"github.com/hashicorp/raft"
 
 	pb "github.com/drover/drover/proto/droverpb"
@@ -21,6 +23,7 @@ func (n *Node) status() *pb.StatusResponse {
 		CommitIndex:       r.CommitIndex(),
 		LastIndex:         r.LastIndex(),
 		CompactedRevision: n.fsm.CompactedRevision(),
+		LastContactMs:     lastContactMs(r),
 	}
 	if f := r.GetConfiguration(); f.Error() == nil {
 		for _, s := range f.Configuration().Servers {
@@ -39,4 +42,17 @@ func suffrage(s raft.ServerSuffrage) string {
 		return "Nonvoter"
 	}
 	return "Staging"
+}
+
+// lastContactMs is the time since a follower last heard from its leader: 0
+// on the leader, -1 when never.
+func lastContactMs(r *raft.Raft) int64 {
+	if r.State() == raft.Leader {
+		return 0
+	}
+	t := r.LastContact()
+	if t.IsZero() {
+		return -1
+	}
+	return time.Since(t).Milliseconds()
 }

@@ -189,6 +189,9 @@ type memberStatus struct {
 	LeaderID     string `json:"leaderId"`
 	AppliedIndex uint64 `json:"appliedIndex"`
 	CommitIndex  uint64 `json:"commitIndex"`
+	// LastContactMs is how long ago the member heard from the leader (0 on
+	// the leader, -1 never).
+	LastContactMs int64 `json:"lastContactMs"`
 }
 
 // members asks every endpoint for its status, takes the leader's view of
@@ -302,7 +305,7 @@ func buildView(leader *pb.StatusResponse, byID map[string]*probe, byAddr map[str
 		if p != nil && p.st != nil && p.st.Id == m.Id {
 			mv.APIAddr, mv.Reachable = p.addr, true
 			mv.Own = &memberStatus{State: p.st.State, Term: p.st.Term, LeaderID: p.st.LeaderId,
-				AppliedIndex: p.st.AppliedIndex, CommitIndex: p.st.CommitIndex}
+				AppliedIndex: p.st.AppliedIndex, CommitIndex: p.st.CommitIndex, LastContactMs: p.st.LastContactMs}
 		}
 		v.Members = append(v.Members, mv)
 	}
@@ -339,9 +342,8 @@ func memberRow(m memberView, wide bool) []string {
 	if m.Own == nil {
 		return append(row, "<unknown>", "<unknown>", "<unknown>")
 	}
-	// StatusResponse does not carry the time since the member last heard
-	// from the leader yet; "-" until it does.
-	return append(row, strconv.FormatUint(m.Own.AppliedIndex, 10), strconv.FormatUint(m.Own.Term, 10), "-")
+	return append(row, strconv.FormatUint(m.Own.AppliedIndex, 10), strconv.FormatUint(m.Own.Term, 10),
+		lastContact(m.Own.LastContactMs))
 }
 
 func printMembersJSON(w io.Writer, v *membersView) error {
@@ -351,4 +353,15 @@ func printMembersJSON(w io.Writer, v *membersView) error {
 	}
 	_, err = fmt.Fprintf(w, "%s\n", b)
 	return err
+}
+
+// lastContact renders how long ago a member heard from the leader.
+func lastContact(ms int64) string {
+	switch {
+	case ms < 0:
+		return "never"
+	case ms == 0:
+		return "-"
+	}
+	return (time.Duration(ms) * time.Millisecond).String() + " ago"
 }

@@ -753,8 +753,11 @@ type StatusResponse struct {
 	LastIndex         uint64    `protobuf:"varint,8,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`
 	CompactedRevision uint64    `protobuf:"varint,9,opt,name=compacted_revision,json=compactedRevision,proto3" json:"compacted_revision,omitempty"`
 	Members           []*Member `protobuf:"bytes,10,rep,name=members,proto3" json:"members,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// last_contact_ms is how long ago a follower last heard from the leader
+	// (0 on the leader; -1 when it never has).
+	LastContactMs int64 `protobuf:"varint,11,opt,name=last_contact_ms,json=lastContactMs,proto3" json:"last_contact_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StatusResponse) Reset() {
@@ -855,6 +858,13 @@ func (x *StatusResponse) GetMembers() []*Member {
 		return x.Members
 	}
 	return nil
+}
+
+func (x *StatusResponse) GetLastContactMs() int64 {
+	if x != nil {
+		return x.LastContactMs
+	}
+	return 0
 }
 
 type Member struct {
@@ -983,7 +993,7 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\x0e2\x14.drover.v1.EventTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12\x1a\n" +
 	"\brevision\x18\x03 \x01(\x04R\brevision\"\x0f\n" +
-	"\rStatusRequest\"\xd2\x02\n" +
+	"\rStatusRequest\"\xfa\x02\n" +
 	"\x0eStatusResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x12\n" +
@@ -996,7 +1006,8 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"last_index\x18\b \x01(\x04R\tlastIndex\x12-\n" +
 	"\x12compacted_revision\x18\t \x01(\x04R\x11compactedRevision\x12+\n" +
 	"\amembers\x18\n" +
-	" \x03(\v2\x11.drover.v1.MemberR\amembers\"l\n" +
+	" \x03(\v2\x11.drover.v1.MemberR\amembers\x12&\n" +
+	"\x0flast_contact_ms\x18\v \x01(\x03R\rlastContactMs\"l\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\traft_addr\x18\x02 \x01(\tR\braftAddr\x12\x19\n" +
