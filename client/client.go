@@ -110,8 +110,9 @@ const maxUnreachableSweeps = 3
 //
 // A write whose connection broke after it was sent may have been applied.
 // Every write therefore carries a request id, the same for each retry of
-// one call (requestID): the cluster remembers recent ids (for 10 minutes,
-// up to 10,000 of them) and answers a retry of an applied write with its
+// one call (requestID): the cluster remembers an id as long as its event
+// history holds the write's revision (by default 100,000 events, at most an
+// hour back) and answers a retry of an applied write with its
 // first outcome (the object as then stored, or the same error) instead of
 // applying it again, so a retried create does not answer AlreadyExists.
 func (c *Client) do(ctx context.Context, call func(conn *grpc.ClientConn) error) error {
@@ -160,8 +161,9 @@ type requestIDKey struct{}
 // WithRequestID returns a context whose writes (Create, Update,
 // UpdateStatus, Delete) carry id as their request id instead of a fresh
 // one, so that a caller can retry a write itself across calls, or across
-// restarts, and still have it applied at most once. Ids are remembered for
-// a limited window (10 minutes, 10,000 ids) and are at most 128 bytes.
+// restarts, and still have it applied at most once. An id is remembered as
+// long as the server's event history holds the write's revision (by default
+// the last 100,000 events, at most an hour back), and is at most 128 bytes.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }

@@ -26,7 +26,7 @@ type ApplyResult struct {
 // returns its results and events. It is stateless: tests and tools replay
 // entries with it without a whole store. It does not touch the applied index.
 func applyCommand(tx *bbolt.Tx, index uint64, cmd *pb.Command) ([]OpResult, []*pb.Event) {
-	a := newApplier(tx, nil)
+	a := newApplier(tx, nil, nil)
 	res := a.command(index, cmd)
 	a.finish()
 	return res, a.events
@@ -37,9 +37,9 @@ func applyCommand(tx *bbolt.Tx, index uint64, cmd *pb.Command) ([]OpResult, []*p
 // overwritten, only appended to.
 type applier struct {
 	objects, history, meta, members *bbolt.Bucket
-	// requests maps request id -> remembered outcome; requestIndex orders
-	// the ids by (entry index, id) for pruning (requests.go).
-	requests, requestIndex *bbolt.Bucket
+	// requestIDs maps (revision, seq) -> remembered request id
+	// (requests.go).
+	requestIDs *bbolt.Bucket
 
 	index  uint64
 	ts     int64
@@ -51,33 +51,37 @@ type applier struct {
 	// transaction; finish folds them into the meta counter.
 	written, removed uint64
 
-	// reqCount is meta/requests, loaded on first use (reqLoaded) and
-	// written back by finish when changed (reqDirty).
-	reqCount            uint64
-	reqLoaded, reqDirty bool
+	// memory is the FSM's index of remembered ids (nil for applyCommand);
+	// added and forgotten are this transaction's changes to it, merged
+	// after commit. failures counts the entry's remembered failures.
+	memory    *requestMemory
+	added     map[string]idLoc
+	forgotten map[idLoc]string
+	failures  uint32
 }
 
-func newApplier(tx *bbolt.Tx, buf []byte) *applier {
+func newApplier(tx *bbolt.Tx, buf []byte, memory *requestMemory) *applier {
 	history := tx.Bucket(bucketHistory)
 	// History keys only ever grow, so pages can be filled completely
 	// instead of split in half: half the file, half the pages written.
 	history.FillPercent = 1.0
+	// requestIDs keys grow the same way.
+	requestIDs := tx.Bucket(bucketRequestIDs)
+	requestIDs.FillPercent = 1.0
 	return &applier{
-		objects: tx.Bucket(bucketObjects),
-		history: history,
-		meta:    tx.Bucket(bucketMeta),
-		members: tx.Bucket(bucketMembers),
-		// Both request buckets' keys grow with the entry index or are
-		// random: leave them at bbolt's default fill.
-		requests:     tx.Bucket(bucketRequests),
-		requestIndex: tx.Bucket(bucketRequestIndex),
-		buf:          buf[:0],
+		objects:    tx.Bucket(bucketObjects),
+		history:    history,
+		meta:       tx.Bucket(bucketMeta),
+		members:    tx.Bucket(bucketMembers),
+		requestIDs: requestIDs,
+		memory:     memory,
+		buf:        buf[:0],
 	}
 }
 
 // command applies every op of cmd in order; each op succeeds or fails alone.
 func (a *applier) command(index uint64, cmd *pb.Command) []OpResult {
-	a.index, a.ts, a.seq = index, cmd.GetTimestamp(), 0
+	a.index, a.ts, a.seq, a.failures = index, cmd.GetTimestamp(), 0, 0
 	res := make([]OpResult, len(cmd.GetOps()))
 	for i, op := range cmd.GetOps() {
 		res[i] = a.op(op)
@@ -86,7 +90,7 @@ func (a *applier) command(index uint64, cmd *pb.Command) []OpResult {
 }
 
 // op applies one operation; one that carries a request id goes through the
-// remembered outcomes first.
+// remembered ids first.
 func (a *applier) op(op *pb.Op) OpResult {
 	if id := op.GetRequestId(); id != "" {
 		return a.opWithID(op, id)
@@ -191,13 +195,13 @@ func (a *applier) applyCompact(op *pb.Op) {
 		must(c.Delete())
 		a.removed++
 	}
+	a.forgetThrough(rev)
 	a.putUint64(a.meta, keyCompacted, rev)
 }
 
-// finish writes the transaction's change to the retained event count and
-// the remembered request count; call it once, before commit.
+// finish writes the transaction's change to the retained event count; call
+// it once, before commit.
 func (a *applier) finish() {
-	a.finishRequests()
 	if a.written == a.removed {
 		return
 	}

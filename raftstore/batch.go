@@ -41,7 +41,7 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 	if err != nil {
 		f.fatal("begin transaction", err)
 	}
-	a := newApplier(tx, f.arena)
+	a := newApplier(tx, f.arena, &f.requests)
 	last := f.applied.Load()
 	applied := last
 	for i, l := range logs {
@@ -72,6 +72,7 @@ func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
 	if cap(a.buf) <= maxArena {
 		f.arena = a.buf[:0]
 	}
+	f.requests.merge(a.added, a.forgotten)
 	f.compacted.Store(compacted)
 	f.setApplied(applied)
 }

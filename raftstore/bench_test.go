@@ -10,8 +10,14 @@ import (
 )
 
 // BenchmarkApplyBatch measures creates applied 64 entries per batch, the
-// shape hashicorp/raft delivers under load.
+// shape hashicorp/raft delivers under load, without and with a request id on
+// every op.
 func BenchmarkApplyBatch(b *testing.B) {
+	b.Run("plain", func(b *testing.B) { benchApplyBatch(b, false) })
+	b.Run("requestID", func(b *testing.B) { benchApplyBatch(b, true) })
+}
+
+func benchApplyBatch(b *testing.B, withID bool) {
 	f, err := OpenFSM(FSMConfig{Path: filepath.Join(b.TempDir(), "fsm.db")})
 	if err != nil {
 		b.Fatal(err)
@@ -26,7 +32,11 @@ func BenchmarkApplyBatch(b *testing.B) {
 	for i := 0; i < b.N; i += batch {
 		for j := range logs {
 			o := obj("Pod", "default", fmt.Sprintf("pod-%d", index), `{"containers":[{"name":"c","image":"busybox"}]}`)
-			logs[j] = logEntry(b, index, &pb.Command{Ops: []*pb.Op{create(o)}, Timestamp: int64(index)})
+			op := create(o)
+			if withID {
+				op.RequestId = fmt.Sprintf("%032x", index*0x9e3779b97f4a7c15)
+			}
+			logs[j] = logEntry(b, index, &pb.Command{Ops: []*pb.Op{op}, Timestamp: int64(index)})
 			index++
 		}
 		f.ApplyBatch(logs)

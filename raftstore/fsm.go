@@ -58,6 +58,8 @@ type FSM struct {
 	closed chan struct{}
 
 	arena []byte // write arena, used by the Raft FSM goroutine only
+
+	requests requestMemory // remembered request ids (requests.go)
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
@@ -105,7 +107,18 @@ func (f *FSM) openDB() error {
 				return err
 			}
 		}
+		for _, name := range obsoleteBuckets {
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.Bucket(bucketMeta).Delete(keyObsoleteRequests); err != nil {
+			return err
+		}
 		applied, compacted = readMeta(tx)
+		f.requests.load(tx)
 		// A file written before the event counter existed (or restored
 		// from such a snapshot) gets it once here.
 		if meta := tx.Bucket(bucketMeta); meta.Get(keyEvents) == nil {

@@ -14,19 +14,21 @@ var (
 	bucketHistory = []byte("history")
 	bucketMeta    = []byte("meta")
 	bucketMembers = []byte("members")
-	// bucketRequests: request id -> remembered outcome; bucketRequestIndex:
-	// 8-byte BE entry index + request id -> 8-byte BE Command.timestamp.
-	bucketRequests     = []byte("requests")
-	bucketRequestIndex = []byte("requestIndex")
-	allBuckets         = [][]byte{bucketObjects, bucketHistory, bucketMeta, bucketMembers, bucketRequests, bucketRequestIndex}
+	// bucketRequestIDs: 8-byte BE revision + 4-byte BE seq -> request id
+	// (or a failure record, requests.go).
+	bucketRequestIDs = []byte("requestIDs")
+	allBuckets       = [][]byte{bucketObjects, bucketHistory, bucketMeta, bucketMembers, bucketRequestIDs}
+	// obsoleteBuckets held request ids before requestIDs; an older file
+	// loses them at open.
+	obsoleteBuckets = [][]byte{[]byte("requests"), []byte("requestIndex")}
 
 	keyApplied   = []byte("applied")
 	keyCompacted = []byte("compacted")
 	// keyEvents counts the events retained in the history bucket, so that
 	// CompactionTarget need not walk it.
 	keyEvents = []byte("events")
-	// keyRequests counts the remembered request ids (requests.go).
-	keyRequests = []byte("requests")
+	// keyObsoleteRequests counted the ids of the obsolete buckets.
+	keyObsoleteRequests = []byte("requests")
 )
 
 const (

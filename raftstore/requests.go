@@ -3,42 +3,26 @@ package raftstore
 import (
 	"encoding/binary"
 	"errors"
-	"time"
+	"sync"
 
 	pb "github.com/drover/drover/proto/droverpb"
 	"go.etcd.io/bbolt"
 )
 
-// Request ids make retries exact (DESIGN.md, "Request ids"): the applier
-// remembers the outcome of every op that carries a request id, and an op
-// whose id it still remembers gets that outcome back instead of being
-// applied again.
-
-// The window of remembered ids. Both are replicated behaviour, not
-// configuration: every replica must prune the same ids at the same entry.
-// Variables only so that tests can shrink them.
-var (
-	// requestWindowCount is how many ids are remembered at most.
-	requestWindowCount uint64 = 10_000
-	// requestWindowAge is how long (in Command.timestamp) an id is
-	// remembered at most.
-	requestWindowAge = int64(10 * time.Minute)
-)
+// Request ids make retries exact (DESIGN.md, "Request ids"). A successful op
+// with a request id is remembered by the history key of the event it wrote:
+// the event already holds its exact outcome. A failed op is remembered by a
+// small failure record. Both live in the sequential requestIDs bucket under
+// a key of the entry's revision, so COMPACT forgets an id exactly when it
+// drops its revision from the history.
 
 // MaxRequestIDLen bounds a request id; an op with a longer one is rejected
 // with ErrInvalidCommand and not applied.
 const MaxRequestIDLen = 256
 
-// Outcome codes of a remembered record. They are stored in the file and
-// replicated through snapshots: never renumber them, only append.
-const (
-	outcomeOK       = 0 // success without an object
-	outcomeObject   = 1 // success; the rest of the record is the object
-	outcomeErrFirst = 2 // failure with requestErrors[code-2]; the rest is the message
-)
-
 // requestErrors are the sentinels a remembered failure may carry, by code.
-// Append only.
+// The codes are stored in the file and replicated through snapshots: append
+// only, never renumber.
 var requestErrors = []error{
 	ErrInvalidCommand,
 	ErrNotFound,
@@ -48,114 +32,211 @@ var requestErrors = []error{
 	ErrNamespaceTerminating,
 }
 
-// requestHeaderLen is the fixed part of a record: entry index, command
-// timestamp, outcome code.
-const requestHeaderLen = 8 + 8 + 1
+// failureSeq marks the requestIDs key of a failure record: seq
+// failureSeq+n is the entry's n-th remembered failure. Event seqs stay far
+// below it.
+const failureSeq = 1 << 31
 
-// opWithID applies an op that carries request id id: a remembered id returns
-// its outcome and writes nothing; otherwise the op is applied and its outcome
-// remembered.
+// idLoc is a requestIDs key: 8-byte BE revision + 4-byte BE seq. Below
+// failureSeq it is also the history key of the op's event.
+type idLoc [historyKeyLen]byte
+
+func (l idLoc) failure() bool { return binary.BigEndian.Uint32(l[8:]) >= failureSeq }
+
+// requestMemory is the FSM's in-memory index of remembered ids: id ->
+// requestIDs key. It is derived from the requestIDs bucket (rebuilt at open
+// and after Restore) and changed only by the applier after it commits, so
+// every replica holds the same one.
+type requestMemory struct {
+	mu  sync.RWMutex
+	ids map[string]idLoc
+}
+
+func (m *requestMemory) get(id string) (idLoc, bool) {
+	m.mu.RLock()
+	loc, ok := m.ids[id]
+	m.mu.RUnlock()
+	return loc, ok
+}
+
+// load replaces the index with the requestIDs bucket of tx.
+func (m *requestMemory) load(tx *bbolt.Tx) {
+	ids := make(map[string]idLoc)
+	c := tx.Bucket(bucketRequestIDs).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var loc idLoc
+		copy(loc[:], k)
+		ids[recordID(loc, v)] = loc
+	}
+	m.mu.Lock()
+	m.ids = ids
+	m.mu.Unlock()
+}
+
+// merge folds a committed transaction's changes into the index.
+func (m *requestMemory) merge(added map[string]idLoc, forgotten map[idLoc]string) {
+	if len(added) == 0 && len(forgotten) == 0 {
+		return
+	}
+	m.mu.Lock()
+	for loc, id := range forgotten {
+		if m.ids[id] == loc {
+			delete(m.ids, id)
+		}
+	}
+	for id, loc := range added {
+		m.ids[id] = loc
+	}
+	m.mu.Unlock()
+}
+
+// opWithID applies an op that carries request id id: a remembered id gets
+// its outcome back and writes nothing; otherwise the op is applied and its
+// outcome remembered.
 func (a *applier) opWithID(op *pb.Op, id string) OpResult {
 	if len(id) > MaxRequestIDLen {
 		return OpResult{Err: errorf(ErrInvalidCommand, "request id of %d bytes exceeds %d", len(id), MaxRequestIDLen)}
 	}
-	a.pruneRequestsByAge()
-	if v := a.requests.Get(a.str(id)); v != nil {
-		return decodeOutcome(v)
+	if loc, ok := a.lookupID(id); ok {
+		return a.outcome(loc)
 	}
+	firstEvent, firstSeq := len(a.events), a.seq
 	res := a.applyOp(op)
-	a.remember(id, res)
+	switch {
+	case res.Err != nil:
+		a.rememberFailure(id, res.Err)
+	case res.Object != nil:
+		// The op's event is the one carrying its object (a namespace
+		// delete also writes its contents' events, before its own).
+		for i, ev := range a.events[firstEvent:] {
+			if ev.Object == res.Object {
+				a.rememberAt(id, firstSeq+uint32(i), []byte(id))
+				break
+			}
+		}
+	}
+	// A success without an event (a delete of an object already being
+	// deleted, SET_MEMBER, COMPACT) is not remembered: a retry does the
+	// same again.
 	return res
 }
 
-// remember records id's outcome at the current entry, then drops the
-// oldest ids beyond the count window.
-func (a *applier) remember(id string, res OpResult) {
-	start := len(a.buf)
-	a.buf = binary.BigEndian.AppendUint64(a.buf, a.index)
-	a.buf = binary.BigEndian.AppendUint64(a.buf, uint64(a.ts))
-	var err error
-	switch {
-	case res.Err != nil:
-		code, msg := outcomeErrFirst+errorCode(res.Err), res.Err.Error()
-		a.buf = append(a.buf, byte(code))
-		a.buf = append(a.buf, msg...)
-	case res.Object != nil:
-		a.buf = append(a.buf, outcomeObject)
-		a.buf, err = marshalOpts.MarshalAppend(a.buf, res.Object)
-	default:
-		a.buf = append(a.buf, outcomeOK)
+// lookupID returns where id is remembered, seeing this transaction's
+// changes over the FSM's index.
+func (a *applier) lookupID(id string) (idLoc, bool) {
+	if loc, ok := a.added[id]; ok {
+		return loc, true
 	}
-	if err != nil {
-		panic("raftstore: marshal: " + err.Error())
+	if a.memory == nil {
+		return idLoc{}, false
 	}
-	rec := a.buf[start:len(a.buf):len(a.buf)]
-	ts := rec[8:16] // the index bucket's value: the timestamp, for the age rule
+	loc, ok := a.memory.get(id)
+	if ok {
+		if _, gone := a.forgotten[loc]; gone {
+			return idLoc{}, false
+		}
+	}
+	return loc, ok
+}
 
-	start = len(a.buf)
-	a.buf = binary.BigEndian.AppendUint64(a.buf, a.index)
+// rememberAt records id under (current revision, seq) with value v.
+func (a *applier) rememberAt(id string, seq uint32, v []byte) {
+	start := len(a.buf)
+	a.buf = appendHistoryKey(a.buf, a.index, seq)
+	k := a.buf[start:len(a.buf):len(a.buf)]
+	must(a.requestIDs.Put(k, v))
+	if a.added == nil {
+		a.added = make(map[string]idLoc)
+	}
+	a.added[id] = idLoc(k)
+}
+
+// rememberFailure writes a failure record: code, uvarint id length, id,
+// message.
+func (a *applier) rememberFailure(id string, err error) {
+	start := len(a.buf)
+	a.buf = append(a.buf, byte(errorCode(err)))
+	a.buf = binary.AppendUvarint(a.buf, uint64(len(id)))
 	a.buf = append(a.buf, id...)
-	ik := a.buf[start:len(a.buf):len(a.buf)]
-	must(a.requests.Put(ik[8:], rec))
-	must(a.requestIndex.Put(ik, ts))
-
-	n := a.requestCount() + 1
-	for ; n > requestWindowCount; n-- {
-		a.forgetOldest()
-	}
-	a.reqCount, a.reqDirty = n, true
+	a.buf = append(a.buf, err.Error()...)
+	v := a.buf[start:len(a.buf):len(a.buf)]
+	a.rememberAt(id, failureSeq+a.failures, v)
+	a.failures++
 }
 
-// pruneRequestsByAge forgets, oldest first, the ids remembered longer than
-// the age window before this entry's timestamp. It stops at the first
-// younger id, so it reads one index key when there is nothing to forget.
-func (a *applier) pruneRequestsByAge() {
-	cutoff := a.ts - requestWindowAge
-	c := a.requestIndex.Cursor()
-	n := uint64(0)
-	for k, v := c.First(); k != nil && int64(binary.BigEndian.Uint64(v)) < cutoff; k, v = c.First() {
-		must(a.requests.Delete(k[8:]))
+// outcome reads a remembered outcome inside the transaction.
+func (a *applier) outcome(loc idLoc) OpResult {
+	res, ok := readOutcome(a.history, a.requestIDs, loc)
+	if !ok {
+		panic("raftstore: remembered request id has no record")
+	}
+	return res
+}
+
+// forgetThrough drops the ids remembered at revisions at or below rev; the
+// keys are in revision order, so it reads only what it deletes.
+func (a *applier) forgetThrough(rev uint64) {
+	c := a.requestIDs.Cursor()
+	for k, v := c.First(); k != nil && historyRevision(k) <= rev; k, v = c.First() {
+		loc := idLoc(k)
+		id := recordID(loc, v)
+		if a.added[id] == loc {
+			delete(a.added, id)
+		} else {
+			if a.forgotten == nil {
+				a.forgotten = make(map[idLoc]string)
+			}
+			a.forgotten[loc] = id
+		}
 		must(c.Delete())
-		n++
-	}
-	if n > 0 {
-		a.reqCount, a.reqDirty = a.requestCount()-n, true
 	}
 }
 
-// forgetOldest forgets the id remembered at the lowest (index, id).
-func (a *applier) forgetOldest() {
-	c := a.requestIndex.Cursor()
-	k, _ := c.First()
-	if k == nil {
-		panic("raftstore: remembered request count exceeds the index")
+// recordID returns the id of a requestIDs record.
+func recordID(loc idLoc, v []byte) string {
+	if !loc.failure() {
+		return string(v)
 	}
-	must(a.requests.Delete(k[8:]))
-	must(c.Delete())
+	id, _, ok := splitFailure(v)
+	if !ok {
+		panic("raftstore: corrupt request id record")
+	}
+	return id
 }
 
-// requestCount is the number of remembered ids, read from meta once per
-// transaction.
-func (a *applier) requestCount() uint64 {
-	if !a.reqLoaded {
-		a.reqCount, a.reqLoaded = getUint64(a.meta, keyRequests), true
+// splitFailure splits a failure record into id and the rest (code, message
+// are v[0] and rest).
+func splitFailure(v []byte) (id string, msg []byte, ok bool) {
+	if len(v) < 1 {
+		return "", nil, false
 	}
-	return a.reqCount
+	n, w := binary.Uvarint(v[1:])
+	if w <= 0 || uint64(len(v)-1-w) < n {
+		return "", nil, false
+	}
+	p := 1 + w
+	return string(v[p : p+int(n)]), v[p+int(n):], true
 }
 
-// finishRequests writes the remembered id count back to meta.
-func (a *applier) finishRequests() {
-	if a.reqDirty {
-		a.putUint64(a.meta, keyRequests, a.reqCount)
-		a.reqDirty = false
+// readOutcome rebuilds the outcome remembered at loc; the object is a fresh
+// copy. ok is false when the record is missing.
+func readOutcome(history, requestIDs *bbolt.Bucket, loc idLoc) (OpResult, bool) {
+	if !loc.failure() {
+		v := history.Get(loc[:])
+		if v == nil {
+			return OpResult{}, false
+		}
+		return OpResult{Object: decodeEvent(v).GetObject()}, true
 	}
-}
-
-// str copies s into the arena as a key.
-func (a *applier) str(s string) []byte {
-	start := len(a.buf)
-	a.buf = append(a.buf, s...)
-	return a.buf[start:len(a.buf):len(a.buf)]
+	v := requestIDs.Get(loc[:])
+	if v == nil {
+		return OpResult{}, false
+	}
+	_, msg, ok := splitFailure(v)
+	if !ok || int(v[0]) >= len(requestErrors) {
+		panic("raftstore: corrupt request id record")
+	}
+	return OpResult{Err: &storeError{sentinel: requestErrors[v[0]], msg: string(msg)}}, true
 }
 
 // errorCode is the index in requestErrors of err's sentinel; an error of no
@@ -169,25 +250,8 @@ func errorCode(err error) int {
 	return 0
 }
 
-// decodeOutcome rebuilds a remembered outcome; the object is a fresh copy.
-func decodeOutcome(v []byte) OpResult {
-	if len(v) < requestHeaderLen {
-		panic("raftstore: corrupt request record")
-	}
-	code, rest := int(v[16]), v[requestHeaderLen:]
-	switch {
-	case code == outcomeOK:
-		return OpResult{}
-	case code == outcomeObject:
-		return OpResult{Object: decodeObject(rest)}
-	case code-outcomeErrFirst < len(requestErrors):
-		return OpResult{Err: &storeError{sentinel: requestErrors[code-outcomeErrFirst], msg: string(rest)}}
-	}
-	panic("raftstore: corrupt request record")
-}
-
 // RequestOutcome returns the remembered outcome of request id, if the
-// window still holds it. The API uses it when its own checks before
+// history still holds it. The API uses it when its own checks before
 // proposing fail, to tell a retry of an applied write from a new one.
 func (f *FSM) RequestOutcome(id string) (OpResult, bool) {
 	var res OpResult
@@ -195,10 +259,12 @@ func (f *FSM) RequestOutcome(id string) (OpResult, bool) {
 	if id == "" || len(id) > MaxRequestIDLen {
 		return res, false
 	}
+	loc, ok := f.requests.get(id)
+	if !ok {
+		return res, false
+	}
 	_ = f.view(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket(bucketRequests).Get([]byte(id)); v != nil {
-			res, found = decodeOutcome(v), true
-		}
+		res, found = readOutcome(tx.Bucket(bucketHistory), tx.Bucket(bucketRequestIDs), loc)
 		return nil
 	})
 	return res, found

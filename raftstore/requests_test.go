@@ -4,49 +4,48 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/hashicorp/raft"
+	"go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 )
 
 func withID(op *pb.Op, id string) *pb.Op { op.RequestId = id; return op }
 
-// setWindow shrinks the request window for one test.
-func setWindow(t *testing.T, count uint64, age time.Duration) {
-	oc, oa := requestWindowCount, requestWindowAge
-	requestWindowCount, requestWindowAge = count, int64(age)
-	t.Cleanup(func() { requestWindowCount, requestWindowAge = oc, oa })
-}
-
-// remembered lists the ids the store remembers, in (index, id) order, and
-// checks the buckets and the counter agree.
+// remembered lists the ids the store remembers, in requestIDs key order,
+// and checks that the in-memory index agrees with the bucket and that every
+// success points at an event in the history.
 func remembered(t *testing.T, s *testStore) []string {
 	t.Helper()
-	var ids, recs []string
-	var count uint64
-	for _, line := range dump(t, s.FSM) {
-		var b string
-		var k, v []byte
-		if _, err := fmt.Sscanf(line, "%s %x %x", &b, &k, &v); err != nil {
-			// empty values print as "" after the key; parse the key alone
-			if _, err := fmt.Sscanf(line, "%s %x", &b, &k); err != nil {
-				t.Fatal(line, err)
+	var ids []string
+	err := s.view(func(tx *bbolt.Tx) error {
+		seen := map[string]bool{}
+		c := tx.Bucket(bucketRequestIDs).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			loc := idLoc(k)
+			id := recordID(loc, v)
+			if seen[id] {
+				t.Errorf("id %q remembered twice", id)
+			}
+			seen[id] = true
+			ids = append(ids, id)
+			if _, ok := readOutcome(tx.Bucket(bucketHistory), tx.Bucket(bucketRequestIDs), loc); !ok {
+				t.Errorf("id %q at %x has no record", id, k)
+			}
+			if got, ok := s.requests.get(id); !ok || got != loc {
+				t.Errorf("index has %q at %x (%v), bucket at %x", id, got, ok, k)
 			}
 		}
-		switch b {
-		case string(bucketRequestIndex):
-			ids = append(ids, string(k[8:]))
-		case string(bucketRequests):
-			recs = append(recs, string(k))
-		case string(bucketMeta):
-			if string(k) == string(keyRequests) {
-				count = uint64FromBytes(v)
-			}
+		s.requests.mu.RLock()
+		defer s.requests.mu.RUnlock()
+		if len(s.requests.ids) != len(ids) {
+			t.Errorf("index holds %d ids, bucket %d", len(s.requests.ids), len(ids))
 		}
-	}
-	if len(ids) != len(recs) || uint64(len(ids)) != count {
-		t.Fatalf("request buckets disagree: index %d, records %d, counter %d", len(ids), len(recs), count)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ids
 }
@@ -141,15 +140,22 @@ func TestRequestIDRemembersFailure(t *testing.T) {
 	if d2.Err != nil || !proto.Equal(d.Object, d2.Object) {
 		t.Fatalf("delete retry: %v %v", d2.Object, d2.Err)
 	}
-	// Ops without an object remember success.
+	// A retried delete answers the deleted object from its DELETED event.
+	if r, ok := s.RequestOutcome("d1"); !ok || r.Err != nil || !proto.Equal(r.Object, d.Object) {
+		t.Fatalf("RequestOutcome(d1): %v %v", r, ok)
+	}
+	// A success without an event is not remembered: a retry does it again.
 	if r := s.one(withID(&pb.Op{Type: pb.OpType_SET_MEMBER, MemberId: "m", MemberApiAddr: "a"}, "m1")); r.Err != nil {
 		t.Fatal(r.Err)
 	}
 	if r := s.one(withID(&pb.Op{Type: pb.OpType_SET_MEMBER, MemberId: "m", MemberApiAddr: "b"}, "m1")); r.Err != nil || r.Object != nil {
 		t.Fatal(r)
 	}
-	if m, _ := s.Members(); m["m"] != "a" {
+	if m, _ := s.Members(); m["m"] != "b" {
 		t.Fatalf("members %v", m)
+	}
+	if _, ok := s.RequestOutcome("m1"); ok {
+		t.Fatal("success without an event remembered")
 	}
 	if r, ok := s.RequestOutcome("u1"); !ok || !errors.Is(r.Err, ErrConflict) {
 		t.Fatalf("RequestOutcome: %v %v", r, ok)
@@ -170,50 +176,64 @@ func TestRequestIDTooLong(t *testing.T) {
 	}
 }
 
-func TestRequestWindowCount(t *testing.T) {
-	setWindow(t, 3, time.Hour)
+func TestRequestIDDeleteWithoutEvent(t *testing.T) {
 	s := newStore(t)
-	for i := 0; i < 5; i++ {
-		s.ok(withID(create(nsObj(fmt.Sprintf("n%d", i))), fmt.Sprintf("id%d", i)))
+	s.ok(create(nsObj("default")))
+	o := obj("Pod", "default", "a", `{}`)
+	o.Metadata.Finalizers = []string{"f"}
+	s.ok(create(o))
+	first := s.one(withID(del("Pod", "default", "a"), "mark"))
+	if first.Err != nil || first.Object.Metadata.DeletionTimestamp == 0 {
+		t.Fatal(first)
 	}
-	// Two ids in one entry: ordered by (index, id).
-	s.apply(2000, withID(create(nsObj("y")), "b"), withID(create(nsObj("z")), "a"))
-	if got := fmt.Sprint(remembered(t, s)); got != "[id4 a b]" {
+	// Already being deleted: no event, so nothing to remember.
+	if r := s.one(withID(del("Pod", "default", "a"), "noop")); r.Err != nil || !proto.Equal(r.Object, first.Object) {
+		t.Fatal(r)
+	}
+	if got := fmt.Sprint(remembered(t, s)); got != "[mark]" {
 		t.Fatalf("remembered %s", got)
 	}
-	// A forgotten id is applied again.
-	if r := s.one(withID(create(nsObj("n0")), "id0")); !errors.Is(r.Err, ErrAlreadyExists) {
-		t.Fatalf("forgotten id: %v", r.Err)
-	}
-	if r := s.one(withID(create(nsObj("n4")), "b")); r.Err != nil {
-		t.Fatalf("remembered id: %v", r.Err)
+	if r := s.one(withID(del("Pod", "default", "a"), "mark")); r.Err != nil || !proto.Equal(r.Object, first.Object) {
+		t.Fatal(r)
 	}
 }
 
-func TestRequestWindowAge(t *testing.T) {
-	setWindow(t, 100, time.Minute)
+// TestRequestIDForgottenByCompact: an id is remembered exactly as long as
+// its revision is in the history.
+func TestRequestIDForgottenByCompact(t *testing.T) {
 	s := newStore(t)
-	sec := int64(time.Second)
-	s.apply(0, withID(create(nsObj("a")), "a"))
-	s.apply(30*sec, withID(create(nsObj("b")), "b"))
-	s.apply(50*sec, create(nsObj("c"))) // no id: prunes nothing
-	if got := fmt.Sprint(remembered(t, s)); got != "[a b]" {
+	a := s.one(withID(create(nsObj("a")), "a"))
+	b := s.one(withID(create(nsObj("b")), "b"))
+	// Two ids in one entry, one of them a failure.
+	s.apply(2000, withID(create(nsObj("c")), "c"), withID(create(nsObj("a")), "fail"))
+	if got := fmt.Sprint(remembered(t, s)); got != "[a b c fail]" {
 		t.Fatalf("remembered %s", got)
 	}
-	// At 70 s, "a" (0 s) is older than a minute and is forgotten before
-	// the lookup; "b" (30 s) is still remembered.
-	if r := s.apply(70*sec, withID(create(nsObj("a")), "a"))[0]; !errors.Is(r.Err, ErrAlreadyExists) {
-		t.Fatalf("expired id: %v", r.Err)
-	}
-	if r := s.apply(71*sec, withID(create(nsObj("b")), "b"))[0]; r.Err != nil {
-		t.Fatalf("young id: %v", r.Err)
-	}
-	if got := fmt.Sprint(remembered(t, s)); got != "[b a]" {
+	s.ok(compact(a.Object.Metadata.ResourceVersion))
+	if got := fmt.Sprint(remembered(t, s)); got != "[b c fail]" {
 		t.Fatalf("remembered %s", got)
 	}
-	s.apply(200*sec, withID(create(nsObj("d")), "d"))
-	if got := fmt.Sprint(remembered(t, s)); got != "[d]" {
+	// A forgotten id is applied again as new; a remembered one is not.
+	if r := s.one(withID(create(nsObj("a")), "a")); !errors.Is(r.Err, ErrAlreadyExists) {
+		t.Fatalf("forgotten id: %v", r.Err)
+	}
+	if r := s.one(withID(create(nsObj("b")), "b")); r.Err != nil || !proto.Equal(r.Object, b.Object) {
+		t.Fatalf("remembered id: %v", r)
+	}
+	// Forget and remember again in one batch: the index follows.
+	n := s.next
+	s.ApplyBatch([]*raft.Log{
+		logEntry(t, n, &pb.Command{Ops: []*pb.Op{compact(n)}}),
+		logEntry(t, n+1, &pb.Command{Ops: []*pb.Op{withID(create(nsObj("d")), "b")}}),
+		logEntry(t, n+2, &pb.Command{Ops: []*pb.Op{compact(n + 2)}}),
+		logEntry(t, n+3, &pb.Command{Ops: []*pb.Op{withID(create(nsObj("e")), "e")}}),
+	})
+	s.next += 4
+	if got := fmt.Sprint(remembered(t, s)); got != "[e]" {
 		t.Fatalf("remembered %s", got)
+	}
+	if _, ok := s.RequestOutcome("b"); ok {
+		t.Fatal("b still remembered")
 	}
 }
 
@@ -230,10 +250,16 @@ func TestRequestIDsTravelInSnapshots(t *testing.T) {
 	if got := fmt.Sprint(remembered(t, dst)); got != "[snap]" {
 		t.Fatalf("remembered %s", got)
 	}
+	if r, ok := dst.RequestOutcome("snap"); !ok || !proto.Equal(r.Object, first.Object) {
+		t.Fatalf("RequestOutcome after restore: %v %v", r, ok)
+	}
 	// And across a reopen.
 	s.Close()
 	re := openStore(t, s.path)
 	if r, ok := re.RequestOutcome("snap"); !ok || !proto.Equal(r.Object, first.Object) {
 		t.Fatalf("after reopen: %v %v", r, ok)
+	}
+	if got := fmt.Sprint(remembered(t, re)); got != "[snap]" {
+		t.Fatalf("remembered %s", got)
 	}
 }
