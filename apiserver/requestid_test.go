@@ -119,14 +119,7 @@ func TestUpdateRetrySameRequestID(t *testing.T) {
 func TestUnconditionalUpdateRetry(t *testing.T) {
 	n := startNode(t, nodeOptions{})
 	n.create(configMap("default", "cfg", "1"))
-	concurrent := 1
-	n.raft.setInterpose(func() *pb.Command {
-		if concurrent == 0 {
-			return nil
-		}
-		concurrent--
-		return &pb.Command{Ops: []*pb.Op{{Type: pb.OpType_UPDATE_STATUS, Object: configMap("default", "cfg", "x")}}}
-	})
+	slipInStatusWrites(n, "cfg", 1)
 	req := &pb.UpdateRequest{Object: configMap("default", "cfg", "mine"), RequestId: "u"}
 	first, err := n.cli.Update(testCtx(t), req)
 	if err != nil {

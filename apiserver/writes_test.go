@@ -122,14 +122,7 @@ func TestUpdateUnconditionalRetriesConflicts(t *testing.T) {
 	n.create(configMap("default", "cfg", "1"))
 	// One concurrent writer slips in between the server's read and its
 	// proposal: the server must read again and win on the second attempt.
-	concurrent := 1
-	n.raft.setInterpose(func() *pb.Command {
-		if concurrent == 0 {
-			return nil
-		}
-		concurrent--
-		return &pb.Command{Ops: []*pb.Op{{Type: pb.OpType_UPDATE_STATUS, Object: configMap("default", "cfg", "x")}}}
-	})
+	slipInStatusWrites(n, "cfg", 1)
 	before := n.raft.proposals.Load()
 	out := n.update(configMap("default", "cfg", "mine"))
 	if got := n.raft.proposals.Load() - before; got != 2 {
@@ -219,4 +212,17 @@ func TestDeleteWithFinalizers(t *testing.T) {
 	wantCode(t, err, codes.NotFound, `"plain" not found`)
 	_, err = n.cli.Delete(testCtx(t), &pb.DeleteRequest{Kind: "Gizmo", Name: "plain"})
 	wantCode(t, err, codes.InvalidArgument)
+}
+
+// slipInStatusWrites makes the next count proposals each preceded by a
+// concurrent status update of ConfigMap default/name, so that the server's
+// read-check-propose loop loses that many races.
+func slipInStatusWrites(n *node, name string, count int) {
+	n.raft.setInterpose(func() *pb.Command {
+		if count == 0 {
+			return nil
+		}
+		count--
+		return &pb.Command{Ops: []*pb.Op{{Type: pb.OpType_UPDATE_STATUS, Object: configMap("default", name, "x")}}}
+	})
 }
