@@ -24,6 +24,105 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type SnapshotRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotRequest) Reset() {
+	*x = SnapshotRequest{}
+	mi := &file_drover_v1_api_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotRequest) ProtoMessage() {}
+
+func (x *SnapshotRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_drover_v1_api_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotRequest.ProtoReflect.Descriptor instead.
+func (*SnapshotRequest) Descriptor() ([]byte, []int) {
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{0}
+}
+
+// SnapshotChunk is one piece of a snapshot stream: the first carries the
+// revision, every one carries data, the last carries the SHA-256 of all the
+// data.
+type SnapshotChunk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Revision      uint64                 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotChunk) Reset() {
+	*x = SnapshotChunk{}
+	mi := &file_drover_v1_api_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotChunk) ProtoMessage() {}
+
+func (x *SnapshotChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_drover_v1_api_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotChunk.ProtoReflect.Descriptor instead.
+func (*SnapshotChunk) Descriptor() ([]byte, []int) {
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SnapshotChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *SnapshotChunk) GetRevision() uint64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *SnapshotChunk) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
 type RemoveMemberRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -33,7 +132,7 @@ type RemoveMemberRequest struct {
 
 func (x *RemoveMemberRequest) Reset() {
 	*x = RemoveMemberRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[0]
+	mi := &file_drover_v1_api_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -45,7 +144,7 @@ func (x *RemoveMemberRequest) String() string {
 func (*RemoveMemberRequest) ProtoMessage() {}
 
 func (x *RemoveMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[0]
+	mi := &file_drover_v1_api_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -58,7 +157,7 @@ func (x *RemoveMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveMemberRequest.ProtoReflect.Descriptor instead.
 func (*RemoveMemberRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{0}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RemoveMemberRequest) GetId() string {
@@ -76,7 +175,7 @@ type LeaveRequest struct {
 
 func (x *LeaveRequest) Reset() {
 	*x = LeaveRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[1]
+	mi := &file_drover_v1_api_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -88,7 +187,7 @@ func (x *LeaveRequest) String() string {
 func (*LeaveRequest) ProtoMessage() {}
 
 func (x *LeaveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[1]
+	mi := &file_drover_v1_api_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -101,7 +200,7 @@ func (x *LeaveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveRequest.ProtoReflect.Descriptor instead.
 func (*LeaveRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{1}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{3}
 }
 
 type CreateRequest struct {
@@ -116,7 +215,7 @@ type CreateRequest struct {
 
 func (x *CreateRequest) Reset() {
 	*x = CreateRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[2]
+	mi := &file_drover_v1_api_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -128,7 +227,7 @@ func (x *CreateRequest) String() string {
 func (*CreateRequest) ProtoMessage() {}
 
 func (x *CreateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[2]
+	mi := &file_drover_v1_api_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -141,7 +240,7 @@ func (x *CreateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRequest.ProtoReflect.Descriptor instead.
 func (*CreateRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{2}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateRequest) GetObject() *Object {
@@ -172,7 +271,7 @@ type GetRequest struct {
 
 func (x *GetRequest) Reset() {
 	*x = GetRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[3]
+	mi := &file_drover_v1_api_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -184,7 +283,7 @@ func (x *GetRequest) String() string {
 func (*GetRequest) ProtoMessage() {}
 
 func (x *GetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[3]
+	mi := &file_drover_v1_api_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -197,7 +296,7 @@ func (x *GetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequest.ProtoReflect.Descriptor instead.
 func (*GetRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{3}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetRequest) GetKind() string {
@@ -252,7 +351,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[4]
+	mi := &file_drover_v1_api_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -264,7 +363,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[4]
+	mi := &file_drover_v1_api_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -277,7 +376,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{4}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListRequest) GetKind() string {
@@ -351,7 +450,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_drover_v1_api_proto_msgTypes[5]
+	mi := &file_drover_v1_api_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +462,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[5]
+	mi := &file_drover_v1_api_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +475,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{5}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListResponse) GetItems() []*Object {
@@ -418,7 +517,7 @@ type UpdateRequest struct {
 
 func (x *UpdateRequest) Reset() {
 	*x = UpdateRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[6]
+	mi := &file_drover_v1_api_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -430,7 +529,7 @@ func (x *UpdateRequest) String() string {
 func (*UpdateRequest) ProtoMessage() {}
 
 func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[6]
+	mi := &file_drover_v1_api_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -443,7 +542,7 @@ func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{6}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateRequest) GetObject() *Object {
@@ -476,7 +575,7 @@ type DeleteRequest struct {
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[7]
+	mi := &file_drover_v1_api_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +587,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[7]
+	mi := &file_drover_v1_api_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +600,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{7}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeleteRequest) GetKind() string {
@@ -566,7 +665,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[8]
+	mi := &file_drover_v1_api_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +677,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[8]
+	mi := &file_drover_v1_api_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +690,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{8}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WatchRequest) GetKind() string {
@@ -655,7 +754,7 @@ type WatchEvent struct {
 
 func (x *WatchEvent) Reset() {
 	*x = WatchEvent{}
-	mi := &file_drover_v1_api_proto_msgTypes[9]
+	mi := &file_drover_v1_api_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +766,7 @@ func (x *WatchEvent) String() string {
 func (*WatchEvent) ProtoMessage() {}
 
 func (x *WatchEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[9]
+	mi := &file_drover_v1_api_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +779,7 @@ func (x *WatchEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEvent.ProtoReflect.Descriptor instead.
 func (*WatchEvent) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{9}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WatchEvent) GetType() EventType {
@@ -712,7 +811,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[10]
+	mi := &file_drover_v1_api_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +823,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[10]
+	mi := &file_drover_v1_api_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +836,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{10}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{12}
 }
 
 type StatusResponse struct {
@@ -762,7 +861,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_drover_v1_api_proto_msgTypes[11]
+	mi := &file_drover_v1_api_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -774,7 +873,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[11]
+	mi := &file_drover_v1_api_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -787,7 +886,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{11}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StatusResponse) GetId() string {
@@ -880,7 +979,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_drover_v1_api_proto_msgTypes[12]
+	mi := &file_drover_v1_api_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -892,7 +991,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[12]
+	mi := &file_drover_v1_api_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -905,7 +1004,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{12}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Member) GetId() string {
@@ -940,7 +1039,12 @@ var File_drover_v1_api_proto protoreflect.FileDescriptor
 
 const file_drover_v1_api_proto_rawDesc = "" +
 	"\n" +
-	"\x13drover/v1/api.proto\x12\tdrover.v1\x1a\x17drover/v1/objects.proto\"%\n" +
+	"\x13drover/v1/api.proto\x12\tdrover.v1\x1a\x17drover/v1/objects.proto\"\x11\n" +
+	"\x0fSnapshotRequest\"W\n" +
+	"\rSnapshotChunk\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevision\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"%\n" +
 	"\x13RemoveMemberRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x0e\n" +
 	"\fLeaveRequest\"Y\n" +
@@ -1020,11 +1124,12 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x06Update\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x12;\n" +
 	"\fUpdateStatus\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x125\n" +
 	"\x06Delete\x12\x18.drover.v1.DeleteRequest\x1a\x11.drover.v1.Object\x129\n" +
-	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x012\xd0\x01\n" +
+	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x012\x94\x02\n" +
 	"\aCluster\x12=\n" +
 	"\x06Status\x12\x18.drover.v1.StatusRequest\x1a\x19.drover.v1.StatusResponse\x12I\n" +
 	"\fRemoveMember\x12\x1e.drover.v1.RemoveMemberRequest\x1a\x19.drover.v1.StatusResponse\x12;\n" +
-	"\x05Leave\x12\x17.drover.v1.LeaveRequest\x1a\x19.drover.v1.StatusResponseB)Z'github.com/drover/drover/proto/droverpbb\x06proto3"
+	"\x05Leave\x12\x17.drover.v1.LeaveRequest\x1a\x19.drover.v1.StatusResponse\x12B\n" +
+	"\bSnapshot\x12\x1a.drover.v1.SnapshotRequest\x1a\x18.drover.v1.SnapshotChunk0\x01B)Z'github.com/drover/drover/proto/droverpbb\x06proto3"
 
 var (
 	file_drover_v1_api_proto_rawDescOnce sync.Once
@@ -1038,53 +1143,57 @@ func file_drover_v1_api_proto_rawDescGZIP() []byte {
 	return file_drover_v1_api_proto_rawDescData
 }
 
-var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_drover_v1_api_proto_goTypes = []any{
-	(*RemoveMemberRequest)(nil), // 0: drover.v1.RemoveMemberRequest
-	(*LeaveRequest)(nil),        // 1: drover.v1.LeaveRequest
-	(*CreateRequest)(nil),       // 2: drover.v1.CreateRequest
-	(*GetRequest)(nil),          // 3: drover.v1.GetRequest
-	(*ListRequest)(nil),         // 4: drover.v1.ListRequest
-	(*ListResponse)(nil),        // 5: drover.v1.ListResponse
-	(*UpdateRequest)(nil),       // 6: drover.v1.UpdateRequest
-	(*DeleteRequest)(nil),       // 7: drover.v1.DeleteRequest
-	(*WatchRequest)(nil),        // 8: drover.v1.WatchRequest
-	(*WatchEvent)(nil),          // 9: drover.v1.WatchEvent
-	(*StatusRequest)(nil),       // 10: drover.v1.StatusRequest
-	(*StatusResponse)(nil),      // 11: drover.v1.StatusResponse
-	(*Member)(nil),              // 12: drover.v1.Member
-	(*Object)(nil),              // 13: drover.v1.Object
-	(EventType)(0),              // 14: drover.v1.EventType
+	(*SnapshotRequest)(nil),     // 0: drover.v1.SnapshotRequest
+	(*SnapshotChunk)(nil),       // 1: drover.v1.SnapshotChunk
+	(*RemoveMemberRequest)(nil), // 2: drover.v1.RemoveMemberRequest
+	(*LeaveRequest)(nil),        // 3: drover.v1.LeaveRequest
+	(*CreateRequest)(nil),       // 4: drover.v1.CreateRequest
+	(*GetRequest)(nil),          // 5: drover.v1.GetRequest
+	(*ListRequest)(nil),         // 6: drover.v1.ListRequest
+	(*ListResponse)(nil),        // 7: drover.v1.ListResponse
+	(*UpdateRequest)(nil),       // 8: drover.v1.UpdateRequest
+	(*DeleteRequest)(nil),       // 9: drover.v1.DeleteRequest
+	(*WatchRequest)(nil),        // 10: drover.v1.WatchRequest
+	(*WatchEvent)(nil),          // 11: drover.v1.WatchEvent
+	(*StatusRequest)(nil),       // 12: drover.v1.StatusRequest
+	(*StatusResponse)(nil),      // 13: drover.v1.StatusResponse
+	(*Member)(nil),              // 14: drover.v1.Member
+	(*Object)(nil),              // 15: drover.v1.Object
+	(EventType)(0),              // 16: drover.v1.EventType
 }
 var file_drover_v1_api_proto_depIdxs = []int32{
-	13, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
-	13, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
-	13, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
-	14, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
-	13, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
-	12, // 5: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
-	2,  // 6: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
-	3,  // 7: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
-	4,  // 8: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
-	6,  // 9: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
-	6,  // 10: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
-	7,  // 11: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
-	8,  // 12: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
-	10, // 13: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
-	0,  // 14: drover.v1.Cluster.RemoveMember:input_type -> drover.v1.RemoveMemberRequest
-	1,  // 15: drover.v1.Cluster.Leave:input_type -> drover.v1.LeaveRequest
-	13, // 16: drover.v1.Objects.Create:output_type -> drover.v1.Object
-	13, // 17: drover.v1.Objects.Get:output_type -> drover.v1.Object
-	5,  // 18: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
-	13, // 19: drover.v1.Objects.Update:output_type -> drover.v1.Object
-	13, // 20: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
-	13, // 21: drover.v1.Objects.Delete:output_type -> drover.v1.Object
-	9,  // 22: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
-	11, // 23: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
-	11, // 24: drover.v1.Cluster.RemoveMember:output_type -> drover.v1.StatusResponse
-	11, // 25: drover.v1.Cluster.Leave:output_type -> drover.v1.StatusResponse
-	16, // [16:26] is the sub-list for method output_type
-	6,  // [6:16] is the sub-list for method input_type
+	15, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
+	15, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
+	15, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
+	16, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
+	15, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
+	14, // 5: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
+	4,  // 6: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
+	5,  // 7: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
+	6,  // 8: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
+	8,  // 9: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
+	8,  // 10: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
+	9,  // 11: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
+	10, // 12: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
+	12, // 13: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
+	2,  // 14: drover.v1.Cluster.RemoveMember:input_type -> drover.v1.RemoveMemberRequest
+	3,  // 15: drover.v1.Cluster.Leave:input_type -> drover.v1.LeaveRequest
+	0,  // 16: drover.v1.Cluster.Snapshot:input_type -> drover.v1.SnapshotRequest
+	15, // 17: drover.v1.Objects.Create:output_type -> drover.v1.Object
+	15, // 18: drover.v1.Objects.Get:output_type -> drover.v1.Object
+	7,  // 19: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
+	15, // 20: drover.v1.Objects.Update:output_type -> drover.v1.Object
+	15, // 21: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
+	15, // 22: drover.v1.Objects.Delete:output_type -> drover.v1.Object
+	11, // 23: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
+	13, // 24: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
+	13, // 25: drover.v1.Cluster.RemoveMember:output_type -> drover.v1.StatusResponse
+	13, // 26: drover.v1.Cluster.Leave:output_type -> drover.v1.StatusResponse
+	1,  // 27: drover.v1.Cluster.Snapshot:output_type -> drover.v1.SnapshotChunk
+	17, // [17:28] is the sub-list for method output_type
+	6,  // [6:17] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -1102,7 +1211,7 @@ func file_drover_v1_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_drover_v1_api_proto_rawDesc), len(file_drover_v1_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
