@@ -24,3 +24,19 @@ func BenchmarkCreateConfigMap(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUpdateConfigMap measures Update of a 1 KiB ConfigMap against its
+// stored version, as `drover bench --op update` does.
+func BenchmarkUpdateConfigMap(b *testing.B) {
+	old, err := Create(newObj("ConfigMap", `{"data":{"v":"`+strings.Repeat("a", 1024)+`"}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	obj := newObj("ConfigMap", `{"data":{"v":"`+strings.Repeat("b", 1024)+`"}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Update(obj, old); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

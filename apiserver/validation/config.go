@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"bytes"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -64,6 +65,13 @@ func configKey(k string, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(p, k, msg))
 	}
 	return errs
+}
+
+// storedImmutable reports whether a stored ConfigMap body is immutable:
+// only then does an update have anything to check against it. Stored
+// bodies are this package's canonical encoding, so the bytes tell.
+func storedImmutable(oldBody []byte) bool {
+	return bytes.Contains(oldBody, []byte(`"immutable":true`))
 }
 
 func validateConfigMapUpdate(cm, old *corev1.ConfigMap) field.ErrorList {

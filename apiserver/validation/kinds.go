@@ -49,6 +49,7 @@ var strategies = map[string]strategy{
 	"Endpoints": &typed[corev1.Endpoints, struct{}]{validate: validateEndpoints, noStatus: true},
 	"ConfigMap": &typed[corev1.ConfigMap, struct{}]{
 		validate: validateConfigMap, validateUpdate: validateConfigMapUpdate, noStatus: true,
+		oldMatters: storedImmutable,
 	},
 	"Secret": &typed[corev1.Secret, struct{}]{
 		prepare: mergeStringData, defaults: defaultSecret, validate: validateSecret,

@@ -31,6 +31,10 @@ type typed[T, S any] struct {
 	validate func(*T) field.ErrorList
 	// validateUpdate checks immutable fields; old is the stored object.
 	validateUpdate func(obj, old *T) field.ErrorList
+	// oldMatters, when set, tells from the stored body's bytes whether
+	// validateUpdate has anything to check; when it has not, the stored
+	// body is not decoded at all (the update hot path of ConfigMaps).
+	oldMatters func(oldBody []byte) bool
 	// validateStatus checks a status; nil with noStatus for kinds without one.
 	validateStatus func(*S) field.ErrorList
 	// noStatus is true for kinds without a status subresource.
@@ -63,14 +67,14 @@ func (s *typed[T, S]) update(body, oldBody []byte) ([]byte, field.ErrorList) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	old := new(T)
-	if errs := decodeStrict(nonEmpty(oldBody), old, ""); len(errs) > 0 {
-		return nil, field.ErrorList{field.InternalError(nil, fmt.Errorf("stored object: %v", errs.ToAggregate()))}
-	}
 	if s.validate != nil {
 		errs = s.validate(obj)
 	}
-	if s.validateUpdate != nil {
+	if s.validateUpdate != nil && (s.oldMatters == nil || s.oldMatters(oldBody)) {
+		old := new(T)
+		if errs := decodeStrict(nonEmpty(oldBody), old, ""); len(errs) > 0 {
+			return nil, field.ErrorList{field.InternalError(nil, fmt.Errorf("stored object: %v", errs.ToAggregate()))}
+		}
 		errs = append(errs, s.validateUpdate(obj, old)...)
 	}
 	if len(errs) > 0 {
