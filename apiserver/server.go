@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ type State interface {
 	WaitApplied(ctx context.Context, index uint64) error
 	CompactedRevision() uint64
 	Members() (map[string]string, error)
+	Export(w io.Writer, begin func(revision uint64)) (revision uint64, n int64, err error)
 }
 
 // Config wires a Server.
