@@ -13,5 +13,6 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newNodeCmd())
 	root.AddCommand(newApplyCmd(), newGetCmd(), newDeleteCmd(), newDescribeCmd(), newBenchCmd())
 	root.AddCommand(newClusterCmd())
+	root.AddCommand(newDisasterCmds()...)
 	return root
 }
