@@ -302,3 +302,31 @@ func (c *Client) PreferLeader(ctx context.Context) (bool, error) {
 	}
 	return false, nil
 }
+
+// RemoveMember removes a peer from the Raft configuration (any node takes
+// it; followers forward to the leader) and returns the leader's status.
+func (c *Client) RemoveMember(ctx context.Context, id string) (*pb.StatusResponse, error) {
+	var out *pb.StatusResponse
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewClusterClient(conn).RemoveMember(ctx, &pb.RemoveMemberRequest{Id: id})
+		return err
+	})
+	return out, err
+}
+
+// Leave asks the node at the first endpoint to leave the cluster, without
+// failing over: leaving is about that node.
+func (c *Client) Leave(ctx context.Context) (*pb.StatusResponse, error) {
+	return pb.NewClusterClient(c.conns[0]).Leave(ctx, &pb.LeaveRequest{})
+}
+
+// Snapshot opens a stream of the cluster's state on the first endpoint
+// that accepts it.
+func (c *Client) Snapshot(ctx context.Context) (pb.Cluster_SnapshotClient, error) {
+	var out pb.Cluster_SnapshotClient
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewClusterClient(conn).Snapshot(ctx, &pb.SnapshotRequest{})
+		return err
+	})
+	return out, err
+}

@@ -69,11 +69,11 @@ func Start(cfg Config) (*Node, error) {
 }
 
 func (n *Node) open() error {
-	fsmDir := filepath.Join(n.cfg.DataDir, "fsm")
-	if err := os.MkdirAll(fsmDir, 0o700); err != nil {
+	fsmPath := FSMPath(n.cfg.DataDir)
+	if err := os.MkdirAll(filepath.Dir(fsmPath), 0o700); err != nil {
 		return err
 	}
-	fsm, err := raftstore.OpenFSM(raftstore.FSMConfig{Path: filepath.Join(fsmDir, "state.db"),
+	fsm, err := raftstore.OpenFSM(raftstore.FSMConfig{Path: fsmPath,
 		Logger: n.logger.With("component", "fsm"), Publisher: n.hub, Sync: n.cfg.FSMSync})
 	if err != nil {
 		return fmt.Errorf("open state: %w", err)
@@ -83,7 +83,7 @@ func (n *Node) open() error {
 		return fmt.Errorf("api listener: %w", err)
 	}
 	rc := n.cfg.Raft
-	rc.ID, rc.Dir, rc.BindAddr, rc.Peers = n.cfg.ID, filepath.Join(n.cfg.DataDir, "raft"), n.cfg.RaftAddr, n.cfg.Peers
+	rc.ID, rc.Dir, rc.BindAddr, rc.Peers = n.cfg.ID, RaftDir(n.cfg.DataDir), n.cfg.RaftAddr, n.cfg.Peers
 	rc.Logger = n.logger
 	if n.store, err = raftstore.OpenStore(rc, fsm); err != nil {
 		return fmt.Errorf("start raft: %w", err)
@@ -159,3 +159,9 @@ func (n *Node) closeParts() error {
 	}
 	return errors.Join(errs...)
 }
+
+// FSMPath is where a node keeps its state (bbolt) under dataDir.
+func FSMPath(dataDir string) string { return filepath.Join(dataDir, "fsm", "state.db") }
+
+// RaftDir is where a node keeps its Raft log and snapshots under dataDir.
+func RaftDir(dataDir string) string { return filepath.Join(dataDir, "raft") }

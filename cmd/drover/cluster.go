@@ -11,10 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/drover/drover/client"
 	pb "github.com/drover/drover/proto/droverpb"
@@ -73,10 +69,12 @@ func newClusterRemoveCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := o.callCtx(cmd.Context())
 			defer cancel()
-			_, err := clusterCall(ctx, client.ParseEndpoints(o.server), true,
-				func(c pb.ClusterClient) (*pb.StatusResponse, error) {
-					return c.RemoveMember(ctx, &pb.RemoveMemberRequest{Id: args[0]})
-				})
+			cl, err := o.connect()
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			_, err = cl.RemoveMember(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -108,9 +106,12 @@ its API; stop its process then.`,
 			if st, err := statusOf(ctx, eps[0]); err == nil {
 				who = fmt.Sprintf("node %s (%s)", st.Id, eps[0])
 			}
-			st, err := clusterCall(ctx, eps[:1], false, func(c pb.ClusterClient) (*pb.StatusResponse, error) {
-				return c.Leave(ctx, &pb.LeaveRequest{})
-			})
+			cl, err := client.New(eps[:1])
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			st, err := cl.Leave(ctx)
 			if err != nil {
 				return err
 			}
@@ -129,39 +130,6 @@ func addMembershipClientFlags(o *clientOpts, cmd *cobra.Command) {
 	o.addClientFlags(cmd.Flags())
 	o.timeout = membershipTimeout
 	cmd.Flags().Lookup("timeout").DefValue = membershipTimeout.String()
-}
-
-// clusterCall runs a Cluster call the client package does not offer yet
-// (RemoveMember, Leave). With failover it moves on to the next endpoint
-// while the answer is Unavailable, sweeping until ctx ends; without, it
-// asks the first endpoint only.
-func clusterCall(ctx context.Context, endpoints []string, failover bool,
-	call func(pb.ClusterClient) (*pb.StatusResponse, error)) (*pb.StatusResponse, error) {
-	if len(endpoints) == 0 {
-		return nil, errors.New("--server: no endpoint given")
-	}
-	var conns []*grpc.ClientConn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for _, ep := range endpoints {
-		c, err := grpc.NewClient(ep, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			return nil, fmt.Errorf("endpoint %s: %w", ep, err)
-		}
-		conns = append(conns, c)
-	}
-	for attempt := 0; ; attempt++ {
-		st, err := call(pb.NewClusterClient(conns[attempt%len(conns)]))
-		if err == nil || !failover || status.Code(err) != codes.Unavailable {
-			return st, err
-		}
-		if (attempt+1)%len(conns) == 0 && !sleepCtx(ctx, 200*time.Millisecond) {
-			return nil, err
-		}
-	}
 }
 
 // membersView is what `cluster members` shows: the leader's configuration

@@ -15,14 +15,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/drover/drover/client"
 	"github.com/drover/drover/node"
-	pb "github.com/drover/drover/proto/droverpb"
 	"github.com/drover/drover/raftstore"
 )
 
@@ -96,14 +93,14 @@ func saveSnapshot(ctx context.Context, endpoints []string, path string) (rev uin
 // saveFrom receives one endpoint's stream into path.tmp, verifies it and
 // renames it to path.
 func saveFrom(ctx context.Context, endpoint, path string) (rev uint64, n int64, sum string, err error) {
-	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cl, err := client.New([]string{endpoint})
 	if err != nil {
-		return 0, 0, "", fmt.Errorf("endpoint %s: %w", endpoint, err)
+		return 0, 0, "", err
 	}
-	defer conn.Close()
+	defer cl.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := pb.NewClusterClient(conn).Snapshot(ctx, &pb.SnapshotRequest{})
+	stream, err := cl.Snapshot(ctx)
 	if err != nil {
 		return 0, 0, "", err
 	}
@@ -232,16 +229,15 @@ func (o *offlineOpts) addFlags(cmd *cobra.Command, withPeers bool) {
 	}
 }
 
-// config returns the raftstore view of the node's files (DIR/fsm/state.db,
-// DIR/raft: see node.Start).
+// config returns the raftstore view of the node's files.
 func (o *offlineOpts) config() (raftstore.OfflineConfig, error) {
 	peers, err := node.ParsePeers(o.peers)
 	if err != nil {
 		return raftstore.OfflineConfig{}, fmt.Errorf("--peers: %w", err)
 	}
 	return raftstore.OfflineConfig{
-		FSMPath: filepath.Join(o.dataDir, "fsm", "state.db"),
-		RaftDir: filepath.Join(o.dataDir, "raft"),
+		FSMPath: node.FSMPath(o.dataDir),
+		RaftDir: node.RaftDir(o.dataDir),
 		ID:      o.id, Addr: o.raftAddr, Peers: peers,
 	}, nil
 }
