@@ -59,7 +59,7 @@ func TestExportIsConsistentCopy(t *testing.T) {
 		t.Fatalf("restored: rebuild %v applied %d", restored.NeedsRebuild(), restored.AppliedIndex())
 	}
 	sameDump(t, dump(t, s.FSM), dump(t, restored.FSM))
-	files, err := openRaftFiles(c)
+	files, err := openRaftFiles(c.RaftDir, c.logger(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
-	wal "github.com/hashicorp/raft-wal"
 
 	pb "github.com/drover/drover/proto/droverpb"
 )
@@ -30,7 +27,7 @@ type Store struct {
 	raft      *raft.Raft
 	fsm       *FSM
 	transport *raft.NetworkTransport
-	logs      *wal.WAL
+	files     *raftFiles
 	logger    *slog.Logger
 
 	// established is the term in which this node, as leader, committed a
@@ -55,24 +52,12 @@ func OpenStore(cfg RaftConfig, fsm *FSM) (*Store, error) {
 }
 
 func (s *Store) open(cfg RaftConfig) error {
-	walDir := filepath.Join(cfg.Dir, "wal")
-	if err := os.MkdirAll(walDir, 0o700); err != nil {
+	files, err := openRaftFiles(cfg.Dir, cfg.Logger, cfg.LogSegmentBytes)
+	if err != nil {
 		return err
 	}
-	segment := cfg.LogSegmentBytes
-	if segment <= 0 {
-		segment = wal.DefaultSegmentSize
-	}
-	logs, err := wal.Open(walDir, wal.WithLogger(NewHCLogger(cfg.Logger.With("component", "raft-wal"))),
-		wal.WithSegmentSize(segment))
-	if err != nil {
-		return fmt.Errorf("open raft log: %w", err)
-	}
-	s.logs = logs
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(cfg.Dir, 2, NewHCLogger(cfg.Logger.With("component", "snapshots")))
-	if err != nil {
-		return fmt.Errorf("open snapshot store: %w", err)
-	}
+	s.files = files
+	logs, snaps := files.logs, files.snaps
 	if err := s.openTransport(cfg); err != nil {
 		return err
 	}
@@ -179,8 +164,8 @@ func (s *Store) closeParts() error {
 	if s.transport != nil {
 		err = s.transport.Close()
 	}
-	if s.logs != nil {
-		if cerr := s.logs.Close(); err == nil {
+	if s.files != nil {
+		if cerr := s.files.close(); err == nil {
 			err = cerr
 		}
 	}

@@ -136,7 +136,7 @@ func restoreFSM(c OfflineConfig, snapshotPath string, revision uint64) error {
 }
 
 func restoreRaft(c OfflineConfig, snapshotPath string, revision uint64, conf raft.Configuration) error {
-	files, err := openRaftFiles(c)
+	files, err := openRaftFiles(c.RaftDir, c.logger(), 0)
 	if err != nil {
 		return err
 	}
@@ -172,31 +172,36 @@ func restoreRaft(c OfflineConfig, snapshotPath string, revision uint64, conf raf
 	return logs.SetUint64(keyCurrentTerm, restoreTerm)
 }
 
-// raftFiles are a node's Raft log/stable store and snapshot store, opened
-// the way OpenStore opens them.
+// raftFiles are a node's Raft log/stable store (raft-wal in DIR/wal) and
+// snapshot store (DIR), opened the same way by OpenStore and the offline
+// tools.
 type raftFiles struct {
 	logs  *wal.WAL
 	meta  *metadb.BoltMetaDB
 	snaps *raft.FileSnapshotStore
 }
 
-// openRaftFiles opens c's raft-wal and snapshot store. The WAL's meta store
-// is passed in so that close can close it: WAL.Close leaves it (and its
-// file lock) open, and a second open in the same process would block.
-func openRaftFiles(c OfflineConfig) (*raftFiles, error) {
-	walDir := filepath.Join(c.RaftDir, "wal")
+// openRaftFiles opens the raft-wal and snapshot store under dir; segment
+// is the raft-wal segment size (0: the library's). The WAL's meta store is
+// passed in so that close can close it: WAL.Close leaves it (and its file
+// lock) open, and a second open in the same process would block.
+func openRaftFiles(dir string, logger *slog.Logger, segment int) (*raftFiles, error) {
+	walDir := filepath.Join(dir, "wal")
 	if err := os.MkdirAll(walDir, 0o700); err != nil {
 		return nil, err
 	}
+	if segment <= 0 {
+		segment = wal.DefaultSegmentSize
+	}
 	f := &raftFiles{meta: &metadb.BoltMetaDB{}}
 	var err error
-	f.logs, err = wal.Open(walDir, wal.WithMetaStore(f.meta),
-		wal.WithLogger(NewHCLogger(c.logger().With("component", "raft-wal"))))
+	f.logs, err = wal.Open(walDir, wal.WithMetaStore(f.meta), wal.WithSegmentSize(segment),
+		wal.WithLogger(NewHCLogger(logger.With("component", "raft-wal"))))
 	if err != nil {
 		f.meta.Close()
 		return nil, fmt.Errorf("open raft log: %w", err)
 	}
-	f.snaps, err = raft.NewFileSnapshotStoreWithLogger(c.RaftDir, 2, NewHCLogger(c.logger().With("component", "snapshots")))
+	f.snaps, err = raft.NewFileSnapshotStoreWithLogger(dir, 2, NewHCLogger(logger.With("component", "snapshots")))
 	if err != nil {
 		f.close()
 		return nil, fmt.Errorf("open snapshot store: %w", err)
@@ -259,7 +264,7 @@ func RecoverSingle(c OfflineConfig) (index uint64, err error) {
 			err = cerr
 		}
 	}()
-	files, err := openRaftFiles(c)
+	files, err := openRaftFiles(c.RaftDir, c.logger(), 0)
 	if err != nil {
 		return 0, err
 	}
