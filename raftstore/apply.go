@@ -22,16 +22,6 @@ type ApplyResult struct {
 	Results []OpResult
 }
 
-// applyCommand applies one command at a Raft index inside a writable tx and
-// returns its results and events. It is stateless: tests and tools replay
-// entries with it without a whole store. It does not touch the applied index.
-func applyCommand(tx *bbolt.Tx, index uint64, cmd *pb.Command) ([]OpResult, []*pb.Event) {
-	a := newApplier(tx, nil, nil)
-	res := a.command(index, cmd)
-	a.finish()
-	return res, a.events
-}
-
 // applier carries the state of one write transaction. buf is an arena for
 // keys and values: bbolt needs them valid until commit, so slices are never
 // overwritten, only appended to.

@@ -50,14 +50,6 @@ func remembered(t *testing.T, s *testStore) []string {
 	return ids
 }
 
-func uint64FromBytes(v []byte) uint64 {
-	var n uint64
-	for _, b := range v {
-		n = n<<8 | uint64(b)
-	}
-	return n
-}
-
 func TestRequestIDCreateTwice(t *testing.T) {
 	s := newStore(t)
 	s.ok(create(nsObj("default")))

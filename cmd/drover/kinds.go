@@ -42,12 +42,3 @@ func resourceName(kind, apiVersion string) string {
 	}
 	return name
 }
-
-// kindInfoOf looks up the kind of an object; unknown kinds get a minimal
-// description so that messages can still be printed.
-func kindInfoOf(obj *pb.Object) *pb.KindInfo {
-	if k, ok := pb.LookupKind(obj.GetKind()); ok {
-		return k
-	}
-	return &pb.KindInfo{Kind: obj.GetKind(), APIVersion: obj.GetApiVersion(), Namespaced: true}
-}
