@@ -107,3 +107,13 @@ func (p *peerConns) closeAll() {
 		delete(p.conns, addr)
 	}
 }
+
+// PeerStatus asks the peer whose API is at addr for its own status, over
+// the connection this server keeps to it for forwarding.
+func (s *Server) PeerStatus(ctx context.Context, addr string) (*pb.StatusResponse, error) {
+	conn, err := s.peers.get(addr)
+	if err != nil {
+		return nil, err
+	}
+	return pb.NewClusterClient(conn).Status(ctx, &pb.StatusRequest{})
+}

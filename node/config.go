@@ -11,14 +11,14 @@ import (
 	"github.com/drover/drover/raftstore"
 )
 
-// Default addresses. 7702 (gossip) and 7703 (NATS) are reserved for the
-// parts that come next.
+// Default addresses. 7703 (NATS) is reserved for the part that comes next.
 const (
-	DefaultAPIAddr  = "127.0.0.1:7700"
-	DefaultRaftAddr = "127.0.0.1:7701"
-	DefaultHTTPAddr = "127.0.0.1:7704"
-	DefaultDataDir  = "drover-data"
-	DefaultID       = "node1"
+	DefaultAPIAddr    = "127.0.0.1:7700"
+	DefaultRaftAddr   = "127.0.0.1:7701"
+	DefaultGossipAddr = "127.0.0.1:7702"
+	DefaultHTTPAddr   = "127.0.0.1:7704"
+	DefaultDataDir    = "drover-data"
+	DefaultID         = "node1"
 )
 
 // Config configures one control-plane node.
@@ -35,8 +35,21 @@ type Config struct {
 	// HTTPAddr serves health, metrics and profiles; empty disables it.
 	HTTPAddr string
 	// Peers is the static initial cluster, this node included; empty means
-	// a single-node cluster.
+	// a single-node cluster, unless Join or BootstrapExpect is set.
 	Peers []raftstore.Peer
+
+	// GossipAddr is where memberlist listens (TCP and UDP); empty
+	// disables gossip, and with it discovery and autopilot.
+	GossipAddr string
+	// Join lists gossip addresses of peers to join. With no Raft state,
+	// no Peers and no BootstrapExpect, the node waits for the cluster's
+	// leader to add it.
+	Join []string
+	// BootstrapExpect forms a new cluster once this many peers see each
+	// other in gossip (bootstrap.go); 0 disables it.
+	BootstrapExpect int
+	// Autopilot: how the leader manages the Raft configuration from gossip.
+	Autopilot AutopilotConfig
 
 	// HistoryMaxEvents and HistoryMaxAge bound the watch history; the
 	// leader compacts older events every CompactInterval.
@@ -67,6 +80,8 @@ func DefaultConfig() Config {
 		APIAddr:          DefaultAPIAddr,
 		RaftAddr:         DefaultRaftAddr,
 		HTTPAddr:         DefaultHTTPAddr,
+		GossipAddr:       DefaultGossipAddr,
+		Autopilot:        DefaultAutopilotConfig(),
 		HistoryMaxEvents: 100000,
 		HistoryMaxAge:    time.Hour,
 		CompactInterval:  10 * time.Second,
@@ -86,8 +101,20 @@ func (c Config) Validate() error {
 		return errors.New("history max events must be positive")
 	case c.CompactInterval <= 0:
 		return errors.New("compact interval must be positive")
+	case c.BootstrapExpect < 0:
+		return errors.New("bootstrap-expect must not be negative")
+	case c.BootstrapExpect > 0 && len(c.Peers) > 0:
+		return errors.New("give either a static peer list or bootstrap-expect, not both")
+	case (c.BootstrapExpect > 0 || len(c.Join) > 0) && c.GossipAddr == "":
+		return errors.New("join and bootstrap-expect need gossip (a gossip address)")
+	case c.Autopilot.MaxVoters < 1:
+		return errors.New("max voters must be at least 1")
 	}
-	for _, a := range []string{c.APIAddr, c.RaftAddr} {
+	addrs := []string{c.APIAddr, c.RaftAddr}
+	if c.GossipAddr != "" {
+		addrs = append(addrs, c.GossipAddr)
+	}
+	for _, a := range append(addrs, c.Join...) {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return fmt.Errorf("address %q: %w", a, err)
 		}
@@ -112,6 +139,12 @@ func (c Config) validatePeers() error {
 		return fmt.Errorf("peers must include this node (%s)", c.ID)
 	}
 	return nil
+}
+
+// discovers reports whether the node finds its cluster through gossip
+// rather than bootstrapping one by itself at start.
+func (c Config) discovers() bool {
+	return c.BootstrapExpect > 0 || (len(c.Join) > 0 && len(c.Peers) == 0)
 }
 
 // ParsePeers parses "ID=HOST:PORT,ID=HOST:PORT".

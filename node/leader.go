@@ -70,7 +70,7 @@ func (n *Node) startTerm(parent context.Context, term uint64) *leaderTerm {
 }
 
 // lead establishes the term, then does what a new leader owes the cluster,
-// then compacts the history until the term ends.
+// then compacts the history and runs the autopilot until the term ends.
 func (n *Node) lead(ctx context.Context, term uint64) {
 	log := n.logger.With("term", term)
 	if !n.retry(ctx, func() error { return n.store.Establish(5 * time.Second) }) {
@@ -83,7 +83,10 @@ func (n *Node) lead(ctx context.Context, term uint64) {
 	if !n.retry(ctx, func() error { return n.ensureNamespace(ctx, "default") }) {
 		return
 	}
+	done := make(chan struct{})
+	go func() { defer close(done); n.autopilot(ctx) }()
 	n.compactLoop(ctx)
+	<-done
 }
 
 // retry runs f until it succeeds (true) or the term ends (false).

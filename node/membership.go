@@ -53,11 +53,20 @@ func (g gatedStore) IsLeader() bool {
 // until the change is committed. Only the leader can; elsewhere it fails
 // with raftstore.ErrNotLeader.
 func (n *Node) RemoveServer(ctx context.Context, id string) error {
+	n.removedAt.Store(id, time.Now())
 	f := n.store.Raft().RemoveServer(raft.ServerID(id), 0, membershipEnqueueTimeout)
 	if err := waitFuture(ctx, f); err != nil {
 		return raftError(err)
 	}
 	return nil
+}
+
+// removedSince reports whether this node removed peer id after the peer's
+// gossip state last changed: the removed peer has not left and come back
+// since, so the autopilot must not add it again.
+func (n *Node) removedSince(id string, stateSince time.Time) bool {
+	t, ok := n.removedAt.Load(id)
+	return ok && !stateSince.After(t.(time.Time))
 }
 
 // TransferLeadership hands this node's leadership to the most up-to-date

@@ -34,10 +34,15 @@ type Node struct {
 	grpc   *grpc.Server
 	lis    net.Listener
 	http   *http.Server
+	// gossip is nil when GossipAddr is empty.
+	gossip *gossip
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+
+	// removedAt records when this node removed each peer (id → time).
+	removedAt sync.Map
 
 	// handingOff is set while this node hands its leadership over
 	// (membership.go): the API then treats it as not leading.
@@ -61,11 +66,32 @@ func Start(cfg Config) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.wg.Add(2)
-	go func() { defer n.wg.Done(); n.serve() }()
-	go func() { defer n.wg.Done(); n.monitorLeadership(ctx) }()
-	n.logger.Info("node started", "api", n.lis.Addr().String(), "raft", cfg.RaftAddr, "data", cfg.DataDir)
+	n.goAll(ctx, n.serve, n.monitorLeadership)
+	if n.gossip != nil {
+		n.goAll(ctx, n.gossipLoop, n.reconnectLoop)
+		if cfg.BootstrapExpect > 0 && !n.store.HadState() {
+			n.goAll(ctx, n.formCluster)
+		}
+	}
+	n.logger.Info("node started", "api", n.lis.Addr().String(), "raft", cfg.RaftAddr,
+		"gossip", n.gossipAddr(), "data", cfg.DataDir)
 	return n, nil
+}
+
+// goAll runs each function in its own goroutine until Close.
+func (n *Node) goAll(ctx context.Context, fs ...func(context.Context)) {
+	for _, f := range fs {
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); f(ctx) }()
+	}
+}
+
+// gossipAddr is where this node gossips, empty when it does not.
+func (n *Node) gossipAddr() string {
+	if n.gossip == nil {
+		return ""
+	}
+	return n.gossip.Addr()
 }
 
 func (n *Node) open() error {
@@ -84,9 +110,16 @@ func (n *Node) open() error {
 	}
 	rc := n.cfg.Raft
 	rc.ID, rc.Dir, rc.BindAddr, rc.Peers = n.cfg.ID, RaftDir(n.cfg.DataDir), n.cfg.RaftAddr, n.cfg.Peers
-	rc.Logger = n.logger
+	rc.Logger, rc.NoBootstrap = n.logger, n.cfg.discovers()
 	if n.store, err = raftstore.OpenStore(rc, fsm); err != nil {
 		return fmt.Errorf("start raft: %w", err)
+	}
+	if n.cfg.GossipAddr != "" {
+		meta := gossipMeta{Role: roleServer, Raft: n.cfg.RaftAddr, API: n.advertisedAPI(),
+			Expect: n.cfg.BootstrapExpect, Member: n.store.HadState(), Fresh: !n.store.HadState()}
+		if n.gossip, err = startGossip(n.cfg.ID, n.cfg.GossipAddr, meta, n.logger); err != nil {
+			return err
+		}
 	}
 	n.api = apiserver.New(apiserver.Config{NodeID: n.cfg.ID, Store: gatedStore{n.store, n}, State: fsm, Hub: n.hub,
 		Status: n.status, Membership: n, Logger: n.logger.With("component", "apiserver")})
@@ -95,7 +128,7 @@ func (n *Node) open() error {
 	return nil
 }
 
-func (n *Node) serve() {
+func (n *Node) serve(context.Context) {
 	if err := n.grpc.Serve(n.lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 		n.logger.Error("api server stopped", "err", err)
 	}
@@ -116,6 +149,9 @@ func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
 		n.handOff()
+		if n.gossip != nil {
+			n.gossip.leave(gossipLeaveTimeout)
+		}
 		n.stopGRPC(5 * time.Second)
 		if n.http != nil {
 			n.http.Close()
@@ -145,6 +181,9 @@ func (n *Node) stopGRPC(grace time.Duration) {
 
 func (n *Node) closeParts() error {
 	var errs []error
+	if n.gossip != nil {
+		n.gossip.leave(0)
+	}
 	if n.api != nil {
 		n.api.Close()
 	}

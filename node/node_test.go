@@ -39,7 +39,7 @@ func newTestCluster(t *testing.T, size int) *testCluster {
 		cfg := DefaultConfig()
 		cfg.ID = fmt.Sprintf("n%d", i+1)
 		cfg.DataDir = filepath.Join(t.TempDir(), cfg.ID)
-		cfg.APIAddr, cfg.RaftAddr, cfg.HTTPAddr = freeAddr(t), freeAddr(t), ""
+		cfg.APIAddr, cfg.RaftAddr, cfg.HTTPAddr, cfg.GossipAddr = freeAddr(t), freeAddr(t), "", freeAddr(t)
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		peers = append(peers, raftstore.Peer{ID: cfg.ID, Addr: cfg.RaftAddr})
 		c.cfgs = append(c.cfgs, cfg)

@@ -27,8 +27,10 @@ func (n *Node) status() *pb.StatusResponse {
 	}
 	if f := r.GetConfiguration(); f.Error() == nil {
 		for _, s := range f.Configuration().Servers {
-			out.Members = append(out.Members, &pb.Member{Id: string(s.ID), RaftAddr: string(s.Address),
-				ApiAddr: members[string(s.ID)], Suffrage: suffrage(s.Suffrage)})
+			m := &pb.Member{Id: string(s.ID), RaftAddr: string(s.Address),
+				ApiAddr: members[string(s.ID)], Suffrage: suffrage(s.Suffrage)}
+			n.addGossipState(m)
+			out.Members = append(out.Members, m)
 		}
 	}
 	return out
@@ -55,4 +57,19 @@ func lastContactMs(r *raft.Raft) int64 {
 		return -1
 	}
 	return time.Since(t).Milliseconds()
+}
+
+// addGossipState fills in what gossip knows of a member.
+func (n *Node) addGossipState(m *pb.Member) {
+	if n.gossip == nil {
+		return
+	}
+	p, ok := n.gossip.peer(m.Id)
+	if !ok {
+		return
+	}
+	m.Gossip, m.GossipAddr = gossipStateName(p.State), p.Addr
+	if m.ApiAddr == "" {
+		m.ApiAddr = p.Meta.API
+	}
 }

@@ -35,6 +35,8 @@ type Store struct {
 	established atomic.Uint64
 	reads       *readBatcher
 	proposer    *proposer
+	// hadState: the node found Raft state (log or snapshots) at start.
+	hadState bool
 }
 
 // OpenStore starts Raft over fsm. A node with no Raft state bootstraps the
@@ -72,6 +74,9 @@ func (s *Store) open(cfg RaftConfig) error {
 	if err != nil {
 		return err
 	}
+	if s.hadState, err = raft.HasExistingState(logs, logs, snaps); err != nil {
+		return err
+	}
 	if err := bootstrapIfNew(rc, cfg, logs, snaps, s.transport); err != nil {
 		return err
 	}
@@ -97,6 +102,18 @@ func (s *Store) openTransport(cfg RaftConfig) error {
 // Raft exposes the underlying hashicorp/raft instance to the node's
 // leadership monitor and status reporting.
 func (s *Store) Raft() *raft.Raft { return s.raft }
+
+// HadState reports whether the node found Raft state at start; a node
+// without it is new to its cluster, or was wiped.
+func (s *Store) HadState() bool { return s.hadState }
+
+// Bootstrap forms a new cluster whose voters are peers. It fails with
+// raft.ErrCantBootstrap when this node already has Raft state. Given the
+// same peers, several nodes may bootstrap; a node that did not is
+// configured by the leader's first replication.
+func (s *Store) Bootstrap(peers []Peer) error {
+	return s.raft.BootstrapCluster(votersOf(peers)).Error()
+}
 
 // FSM returns the state machine this store replicates.
 func (s *Store) FSM() *FSM { return s.fsm }

@@ -20,6 +20,10 @@ type RaftConfig struct {
 	// Peers is the initial configuration of a new cluster, this node
 	// included; empty bootstraps a single-node cluster.
 	Peers []Peer
+	// NoBootstrap leaves a node without Raft state unconfigured: it waits
+	// until a leader adds it, or until Store.Bootstrap forms a cluster
+	// (gossip discovery). Peers is then ignored.
+	NoBootstrap bool
 	// Logger receives Raft's own logs.
 	Logger *slog.Logger
 
@@ -135,17 +139,22 @@ func latestSnapshotIndex(snaps raft.SnapshotStore) (uint64, error) {
 
 func bootstrapIfNew(rc *raft.Config, cfg RaftConfig, logs *wal.WAL, snaps raft.SnapshotStore, trans raft.Transport) error {
 	has, err := raft.HasExistingState(logs, logs, snaps)
-	if err != nil || has {
+	if err != nil || has || cfg.NoBootstrap {
 		return err
 	}
 	peers := cfg.Peers
 	if len(peers) == 0 {
 		peers = []Peer{{ID: cfg.ID, Addr: string(trans.LocalAddr())}}
 	}
+	return raft.BootstrapCluster(rc, logs, logs, snaps, trans, votersOf(peers))
+}
+
+// votersOf is the configuration in which every peer votes.
+func votersOf(peers []Peer) raft.Configuration {
 	var conf raft.Configuration
 	for _, p := range peers {
 		conf.Servers = append(conf.Servers, raft.Server{
 			Suffrage: raft.Voter, ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
 	}
-	return raft.BootstrapCluster(rc, logs, logs, snaps, trans, conf)
+	return conf
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -141,12 +142,16 @@ type membersView struct {
 }
 
 type memberView struct {
-	ID        string `json:"id"`
-	RaftAddr  string `json:"raftAddr"`
-	APIAddr   string `json:"apiAddr,omitempty"`
-	Suffrage  string `json:"suffrage"`
-	State     string `json:"state"`
-	Reachable bool   `json:"reachable"`
+	ID       string `json:"id"`
+	RaftAddr string `json:"raftAddr"`
+	APIAddr  string `json:"apiAddr,omitempty"`
+	Suffrage string `json:"suffrage"`
+	State    string `json:"state"`
+	// Gossip is the member's gossip state as the leader sees it (alive,
+	// suspect, dead, left), empty when unknown.
+	Gossip     string `json:"gossip,omitempty"`
+	GossipAddr string `json:"gossipAddr,omitempty"`
+	Reachable  bool   `json:"reachable"`
 	// Own is the member's own status; nil when unreachable.
 	Own *memberStatus `json:"status,omitempty"`
 }
@@ -262,7 +267,8 @@ func leaderView(ctx context.Context, eps []string, byAddr map[string]*probe) (*p
 func buildView(leader *pb.StatusResponse, byID map[string]*probe, byAddr map[string]*probe) *membersView {
 	v := &membersView{Leader: leader.LeaderId, Term: leader.Term}
 	for _, m := range leader.Members {
-		mv := memberView{ID: m.Id, RaftAddr: m.RaftAddr, APIAddr: m.ApiAddr, Suffrage: m.Suffrage, State: "follower"}
+		mv := memberView{ID: m.Id, RaftAddr: m.RaftAddr, APIAddr: m.ApiAddr, Suffrage: m.Suffrage, State: "follower",
+			Gossip: m.Gossip, GossipAddr: m.GossipAddr}
 		if m.Id == leader.LeaderId {
 			mv.State = "leader"
 		}
@@ -277,15 +283,16 @@ func buildView(leader *pb.StatusResponse, byID map[string]*probe, byAddr map[str
 		}
 		v.Members = append(v.Members, mv)
 	}
+	sort.Slice(v.Members, func(i, j int) bool { return v.Members[i].ID < v.Members[j].ID })
 	return v
 }
 
-// printMembers prints the members table; -o wide adds each member's own
-// applied index, term and last contact.
+// printMembers prints the members table; -o wide adds each member's
+// gossip address and its own applied index, term and last contact.
 func printMembers(w io.Writer, v *membersView, wide bool) {
-	header := []string{"ID", "RAFT ADDRESS", "API ADDRESS", "SUFFRAGE", "STATE"}
+	header := []string{"ID", "RAFT ADDRESS", "API ADDRESS", "SUFFRAGE", "STATE", "GOSSIP"}
 	if wide {
-		header = append(header, "APPLIED INDEX", "TERM", "LAST CONTACT")
+		header = append(header, "GOSSIP ADDRESS", "APPLIED INDEX", "TERM", "LAST CONTACT")
 	}
 	lines := [][]string{header}
 	for _, m := range v.Members {
@@ -303,10 +310,11 @@ func memberRow(m memberView, wide bool) []string {
 	if !m.Reachable && m.APIAddr != "" {
 		state += ",unreachable"
 	}
-	row := []string{m.ID, m.RaftAddr, orDefault(m.APIAddr, "<unknown>"), m.Suffrage, state}
+	row := []string{m.ID, m.RaftAddr, orDefault(m.APIAddr, "<unknown>"), m.Suffrage, state, orNone(m.Gossip)}
 	if !wide {
 		return row
 	}
+	row = append(row, orNone(m.GossipAddr))
 	if m.Own == nil {
 		return append(row, "<unknown>", "<unknown>", "<unknown>")
 	}

@@ -39,10 +39,10 @@ func TestMain(m *testing.M) {
 
 // procNode is one `drover node` process of a test cluster.
 type procNode struct {
-	id, api, raft, http, dir, logPath string
-	args                              []string
-	cmd                               *exec.Cmd
-	done                              chan struct{}
+	id, api, raft, http, gossip, dir, logPath string
+	args                                      []string
+	cmd                                       *exec.Cmd
+	done                                      chan struct{}
 }
 
 // procCluster is a set of real node processes on loopback ports.
@@ -74,23 +74,45 @@ func freePorts(t *testing.T, n int) []string {
 // leader.
 func startCluster(t *testing.T, size int, extra ...string) *procCluster {
 	t.Helper()
-	ports := freePorts(t, 3*size)
-	c := &procCluster{t: t}
-	var peers []string
+	nodes, peers := newNodes(t, size, t.TempDir())
+	return runNodes(t, nodes, append([]string{"--peers", peers}, extra...)...)
+}
+
+// newNodes describes size nodes with fresh loopback ports and data dirs
+// under base; peers is their --peers list.
+func newNodes(t *testing.T, size int, base string) (nodes []*procNode, peers string) {
+	var list []string
 	for i := 0; i < size; i++ {
-		n := &procNode{id: fmt.Sprintf("n%d", i+1), api: ports[3*i], raft: ports[3*i+1], http: ports[3*i+2]}
-		n.dir = filepath.Join(t.TempDir(), n.id)
-		n.logPath = n.dir + ".log"
-		peers = append(peers, n.id+"="+n.raft)
-		c.nodes = append(c.nodes, n)
+		n := newNode(t, fmt.Sprintf("n%d", i+1), base)
+		list = append(list, n.id+"="+n.raft)
+		nodes = append(nodes, n)
 	}
-	for _, n := range c.nodes {
-		n.args = append([]string{"node", "--id", n.id, "--data-dir", n.dir, "--api-addr", n.api,
-			"--raft-addr", n.raft, "--http-addr", n.http, "--peers", strings.Join(peers, ","), "--log-level", "info"}, extra...)
+	return nodes, strings.Join(list, ",")
+}
+
+// newNode describes one node with fresh loopback ports.
+func newNode(t *testing.T, id, base string) *procNode {
+	p := freePorts(t, 4)
+	n := &procNode{id: id, api: p[0], raft: p[1], http: p[2], gossip: p[3], dir: filepath.Join(base, id)}
+	n.logPath = n.dir + ".log"
+	return n
+}
+
+// nodeArgs are the flags that place a node: id, data dir and addresses.
+func (n *procNode) nodeArgs() []string {
+	return []string{"node", "--id", n.id, "--data-dir", n.dir, "--api-addr", n.api, "--raft-addr", n.raft,
+		"--http-addr", n.http, "--gossip-addr", n.gossip, "--log-level", "info"}
+}
+
+// runNodes starts nodes with the given extra flags and waits for a leader.
+func runNodes(t *testing.T, nodes []*procNode, extra ...string) *procCluster {
+	c := &procCluster{t: t, nodes: nodes}
+	for _, n := range nodes {
+		n.args = append(n.nodeArgs(), extra...)
 		c.start(n)
 	}
 	t.Cleanup(c.stopAll)
-	c.waitLeader(30 * time.Second)
+	c.waitLeader(60 * time.Second)
 	return c
 }
 

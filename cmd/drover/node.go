@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drover/drover/client"
 	"github.com/drover/drover/node"
 )
 
@@ -17,22 +18,31 @@ import (
 // no flags it runs a working single-node cluster on loopback.
 func newNodeCmd() *cobra.Command {
 	cfg := node.DefaultConfig()
-	var peers, logLevel string
+	var peers, join, logLevel string
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a Drover control-plane node",
 		Long: `Run a Drover control-plane node.
 
 With no flags it starts a single-node cluster: API on 127.0.0.1:7700, Raft on
-127.0.0.1:7701, data in ./drover-data. For a static three-node cluster give
-every node the same --peers list (this node included) and its own --id,
---api-addr, --raft-addr and --data-dir.`,
+127.0.0.1:7701, gossip on 127.0.0.1:7702, HTTP on 127.0.0.1:7704, data in
+./drover-data. Each node of a cluster needs its own --id, --data-dir and
+addresses. A cluster forms in one of two ways:
+
+  --bootstrap-expect N --join ADDR,...   fresh peers find each other through
+      gossip and form a cluster once N of them are present (give every peer
+      the same N and --join list);
+  --peers ID=RAFTADDR,...                a static list, this node included.
+
+A new peer joins a running cluster with --join alone: the leader adds it as
+a non-voter and promotes it once it has caught up.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if cfg.Peers, err = node.ParsePeers(peers); err != nil {
 				return err
 			}
+			cfg.Join = client.ParseEndpoints(join)
 			logger, err := newLogger(logLevel)
 			if err != nil {
 				return err
@@ -49,6 +59,12 @@ every node the same --peers list (this node included) and its own --id,
 	f.StringVar(&cfg.RaftAddr, "raft-addr", cfg.RaftAddr, "Raft listen address, as peers reach it")
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "health, metrics and pprof listen address (empty: off)")
 	f.StringVar(&peers, "peers", "", "static initial cluster: ID=RAFTADDR,... including this node (empty: single node)")
+	f.StringVar(&cfg.GossipAddr, "gossip-addr", cfg.GossipAddr, "gossip (memberlist) listen address, TCP and UDP (empty: no gossip)")
+	f.StringVar(&join, "join", "", "gossip addresses of peers to join: HOST:PORT,...")
+	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", 0, "form a new cluster once this many peers see each other in gossip")
+	f.IntVar(&cfg.Autopilot.MaxVoters, "max-voters", cfg.Autopilot.MaxVoters, "voters the leader promotes peers to, at most; others stay non-voters")
+	f.DurationVar(&cfg.Autopilot.PromoteAfter, "promote-after", cfg.Autopilot.PromoteAfter, "how long a new peer must stay caught up before it votes")
+	f.DurationVar(&cfg.Autopilot.DeadPeerTimeout, "dead-peer-timeout", 0, "remove peers gossip has seen dead this long, while quorum stays safe (0: never)")
 	f.IntVar(&cfg.HistoryMaxEvents, "history-max-events", cfg.HistoryMaxEvents, "watch history kept, in events")
 	f.DurationVar(&cfg.HistoryMaxAge, "history-max-age", cfg.HistoryMaxAge, "watch history kept, in time")
 	f.DurationVar(&cfg.CompactInterval, "compact-interval", cfg.CompactInterval, "how often the leader compacts the history")

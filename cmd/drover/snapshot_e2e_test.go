@@ -30,34 +30,6 @@ func mustRunDrover(t *testing.T, args ...string) string {
 	return out
 }
 
-// newNodes describes size nodes with fresh loopback ports and data dirs
-// under base; peers is their --peers list.
-func newNodes(t *testing.T, size int, base string) (nodes []*procNode, peers string) {
-	ports := freePorts(t, 3*size)
-	var list []string
-	for i := 0; i < size; i++ {
-		n := &procNode{id: fmt.Sprintf("n%d", i+1), api: ports[3*i], raft: ports[3*i+1], http: ports[3*i+2]}
-		n.dir = filepath.Join(base, n.id)
-		n.logPath = n.dir + ".log"
-		list = append(list, n.id+"="+n.raft)
-		nodes = append(nodes, n)
-	}
-	return nodes, strings.Join(list, ",")
-}
-
-// runNodes starts nodes with the given extra flags and waits for a leader.
-func runNodes(t *testing.T, nodes []*procNode, extra ...string) *procCluster {
-	c := &procCluster{t: t, nodes: nodes}
-	for _, n := range nodes {
-		n.args = append([]string{"node", "--id", n.id, "--data-dir", n.dir, "--api-addr", n.api,
-			"--raft-addr", n.raft, "--http-addr", n.http, "--log-level", "info"}, extra...)
-		c.start(n)
-	}
-	t.Cleanup(c.stopAll)
-	c.waitLeader(60 * time.Second)
-	return c
-}
-
 // snapshotKinds are the kinds the tests write.
 var snapshotKinds = []string{"Namespace", "ConfigMap", "Secret"}
 
@@ -214,7 +186,8 @@ func TestSnapshotRestoreRefusesBadChecksum(t *testing.T) {
 
 // After losing two of three nodes for good, recover makes the survivor a
 // single-node cluster holding every acknowledged write, and it accepts
-// writes.
+// writes; two fresh nodes then join it through gossip and it is three
+// voters again.
 func TestRecoverFromQuorumLoss(t *testing.T) {
 	c := startCluster(t, 3)
 	writeObjects(t, c.client())
@@ -249,8 +222,7 @@ func TestRecoverFromQuorumLoss(t *testing.T) {
 	if !strings.Contains(out, "recovered "+survivor.id) {
 		t.Fatalf("recover printed %q", out)
 	}
-	survivor.args = []string{"node", "--id", survivor.id, "--data-dir", survivor.dir, "--api-addr", survivor.api,
-		"--raft-addr", survivor.raft, "--http-addr", survivor.http, "--log-level", "info"}
+	survivor.args = survivor.nodeArgs()
 	c.start(survivor)
 	c.waitLeader(60 * time.Second)
 	cl := c.client(survivor)
@@ -266,5 +238,18 @@ func TestRecoverFromQuorumLoss(t *testing.T) {
 	}
 	if obj.Metadata.ResourceVersion <= maxRV(got) {
 		t.Fatalf("new write at revision %d, not above %d", obj.Metadata.ResourceVersion, maxRV(got))
+	}
+
+	base := filepath.Dir(survivor.dir)
+	for _, id := range []string{"n4", "n5"} {
+		n := newNode(t, id, base)
+		n.args = append(n.nodeArgs(), "--join", survivor.gossip)
+		c.nodes = append(c.nodes, n)
+		c.start(n)
+	}
+	grown := c.running()
+	waitMembers(t, grown, ids(grown)...)
+	for _, n := range grown {
+		waitConverged(t, c.client(n), mustList(t, cl, false), 30*time.Second)
 	}
 }

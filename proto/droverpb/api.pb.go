@@ -972,7 +972,13 @@ type Member struct {
 	RaftAddr string                 `protobuf:"bytes,2,opt,name=raft_addr,json=raftAddr,proto3" json:"raft_addr,omitempty"`
 	ApiAddr  string                 `protobuf:"bytes,3,opt,name=api_addr,json=apiAddr,proto3" json:"api_addr,omitempty"`
 	// suffrage is Voter, Nonvoter or Staging.
-	Suffrage      string `protobuf:"bytes,4,opt,name=suffrage,proto3" json:"suffrage,omitempty"`
+	Suffrage string `protobuf:"bytes,4,opt,name=suffrage,proto3" json:"suffrage,omitempty"`
+	// gossip is the member's gossip state as the answering node sees it:
+	// alive, suspect, dead or left; empty when that node does not gossip or
+	// has not heard of the member.
+	Gossip string `protobuf:"bytes,5,opt,name=gossip,proto3" json:"gossip,omitempty"`
+	// gossip_addr is where the member gossips, when known.
+	GossipAddr    string `protobuf:"bytes,6,opt,name=gossip_addr,json=gossipAddr,proto3" json:"gossip_addr,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1031,6 +1037,20 @@ func (x *Member) GetApiAddr() string {
 func (x *Member) GetSuffrage() string {
 	if x != nil {
 		return x.Suffrage
+	}
+	return ""
+}
+
+func (x *Member) GetGossip() string {
+	if x != nil {
+		return x.Gossip
+	}
+	return ""
+}
+
+func (x *Member) GetGossipAddr() string {
+	if x != nil {
+		return x.GossipAddr
 	}
 	return ""
 }
@@ -1111,12 +1131,15 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x12compacted_revision\x18\t \x01(\x04R\x11compactedRevision\x12+\n" +
 	"\amembers\x18\n" +
 	" \x03(\v2\x11.drover.v1.MemberR\amembers\x12&\n" +
-	"\x0flast_contact_ms\x18\v \x01(\x03R\rlastContactMs\"l\n" +
+	"\x0flast_contact_ms\x18\v \x01(\x03R\rlastContactMs\"\xa5\x01\n" +
 	"\x06Member\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\traft_addr\x18\x02 \x01(\tR\braftAddr\x12\x19\n" +
 	"\bapi_addr\x18\x03 \x01(\tR\aapiAddr\x12\x1a\n" +
-	"\bsuffrage\x18\x04 \x01(\tR\bsuffrage2\x90\x03\n" +
+	"\bsuffrage\x18\x04 \x01(\tR\bsuffrage\x12\x16\n" +
+	"\x06gossip\x18\x05 \x01(\tR\x06gossip\x12\x1f\n" +
+	"\vgossip_addr\x18\x06 \x01(\tR\n" +
+	"gossipAddr2\x90\x03\n" +
 	"\aObjects\x125\n" +
 	"\x06Create\x12\x18.drover.v1.CreateRequest\x1a\x11.drover.v1.Object\x12/\n" +
 	"\x03Get\x12\x15.drover.v1.GetRequest\x1a\x11.drover.v1.Object\x127\n" +
