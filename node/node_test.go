@@ -141,6 +141,22 @@ func TestConfigValidate(t *testing.T) {
 	if err := bad.Validate(); err == nil {
 		t.Fatal("peers without this node accepted")
 	}
+	for name, mutate := range map[string]func(*Config){
+		"bootstrap-expect with static peers": func(c *Config) {
+			c.BootstrapExpect, c.Peers = 3, []raftstore.Peer{{ID: c.ID, Addr: c.RaftAddr}}
+		},
+		"join without gossip":       func(c *Config) { c.Join, c.GossipAddr = []string{"127.0.0.1:7702"}, "" },
+		"malformed join address":    func(c *Config) { c.Join = []string{"nohost"} },
+		"negative bootstrap-expect": func(c *Config) { c.BootstrapExpect = -1 },
+		"no voters allowed":         func(c *Config) { c.Autopilot.MaxVoters = 0 },
+		"malformed gossip address":  func(c *Config) { c.GossipAddr = "7702" },
+	} {
+		c := good
+		mutate(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
 	if _, err := ParsePeers("a=127.0.0.1:1,b"); err == nil {
 		t.Fatal("malformed peer accepted")
 	}
