@@ -153,6 +153,9 @@ func (a *pilot) adjustSuffrage(ctx context.Context, conf raft.Configuration) {
 			delete(a.caughtUp, id)
 			continue
 		}
+		if s.Suffrage == raft.Voter && !p.Meta.Fresh {
+			continue // nothing to decide: only non-voters and fresh voters are probed
+		}
 		lagging, known := a.lagging(ctx, p)
 		switch {
 		case !known:
