@@ -34,8 +34,8 @@ type AutopilotConfig struct {
 	// MaxVoters caps the voters; further peers stay non-voters that
 	// replicate and serve stale reads.
 	MaxVoters int
-	// MaxLag is how many entries behind the leader a peer may be and
-	// still count as caught up.
+	// MaxLag is how many entries behind the leader's log a peer's
+	// applied state may be and still count as caught up.
 	MaxLag uint64
 	// PromoteAfter is how long a non-voter must stay caught up.
 	PromoteAfter time.Duration
@@ -197,7 +197,10 @@ func (a *pilot) lagging(ctx context.Context, p peerState) (lagging, known bool) 
 	if err != nil {
 		return false, false
 	}
-	return st.LastIndex+a.cfg.MaxLag < a.n.store.Raft().LastIndex(), true
+	// Applied, not merely logged: a peer whose log is complete may still
+	// be applying a long backlog, and would serve stale reads and make a
+	// slow leader until it has.
+	return st.AppliedIndex+a.cfg.MaxLag < a.n.store.Raft().LastIndex(), true
 }
 
 // removeDeadPeers removes peers gone longer than DeadPeerTimeout while the

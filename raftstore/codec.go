@@ -10,6 +10,10 @@ import (
 // marshalOpts makes every stored and replicated byte deterministic.
 var marshalOpts = proto.MarshalOptions{Deterministic: true}
 
+// sizedMarshalOpts reuses the size that marshalOpts.Size just computed
+// for the same message (applier.marshal sizes, then encodes).
+var sizedMarshalOpts = proto.MarshalOptions{Deterministic: true, UseCachedSize: true}
+
 // EncodeCommand marshals a command deterministically for a Raft log entry.
 func EncodeCommand(c *pb.Command) ([]byte, error) {
 	return marshalOpts.Marshal(c)

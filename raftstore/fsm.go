@@ -40,6 +40,9 @@ type FSMConfig struct {
 // maxArena bounds the write arena kept between batches.
 const maxArena = 4 << 20
 
+// arenaChunk is the size of a fresh write arena chunk.
+const arenaChunk = 1 << 20
+
 // FSM is the replicated state machine: it applies Raft entries into bbolt
 // and serves reads. It implements raft.BatchingFSM.
 type FSM struct {

@@ -161,6 +161,7 @@ func (a *applier) lookupID(id string) (idLoc, bool) {
 
 // rememberAt records id under (current revision, seq) with value v.
 func (a *applier) rememberAt(id string, seq uint32, v []byte) {
+	a.reserve(historyKeyLen)
 	start := len(a.buf)
 	a.buf = appendHistoryKey(a.buf, a.index, seq)
 	k := a.buf[start:len(a.buf):len(a.buf)]
@@ -174,11 +175,13 @@ func (a *applier) rememberAt(id string, seq uint32, v []byte) {
 // rememberFailure writes a failure record: code, uvarint id length, id,
 // message.
 func (a *applier) rememberFailure(id string, err error) {
+	msg := err.Error()
+	a.reserve(1 + binary.MaxVarintLen64 + len(id) + len(msg))
 	start := len(a.buf)
 	a.buf = append(a.buf, byte(errorCode(err)))
 	a.buf = binary.AppendUvarint(a.buf, uint64(len(id)))
 	a.buf = append(a.buf, id...)
-	a.buf = append(a.buf, err.Error()...)
+	a.buf = append(a.buf, msg...)
 	v := a.buf[start:len(a.buf):len(a.buf)]
 	a.rememberAt(id, failureSeq+a.failures, v)
 	a.failures++

@@ -103,6 +103,7 @@ func (a *applier) store(key []byte, obj *pb.Object) {
 // events published after commit.
 func (a *applier) emit(typ pb.EventType, obj, prev *pb.Object) {
 	ev := &pb.Event{Type: typ, Object: obj, Prev: prev, Revision: a.index, Timestamp: a.ts}
+	a.reserve(historyKeyLen)
 	start := len(a.buf)
 	a.buf = appendHistoryKey(a.buf, a.index, a.seq)
 	k := a.buf[start:len(a.buf):len(a.buf)]
@@ -112,8 +113,19 @@ func (a *applier) emit(typ pb.EventType, obj, prev *pb.Object) {
 	a.events = append(a.events, ev)
 }
 
+// reserve makes room for n more bytes in the arena. A full chunk is left
+// as it is (the keys and values in it stay valid until commit) and a new
+// one started: growing it in place would copy every byte written so far,
+// which made large catch-up batches spend much of their time in memmove.
+func (a *applier) reserve(n int) {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(arenaChunk, n))
+	}
+}
+
 // key builds an object key in the arena.
 func (a *applier) key(kind, ns, name string) []byte {
+	a.reserve(len(kind) + len(ns) + len(name) + 2)
 	start := len(a.buf)
 	a.buf = appendObjectKey(a.buf, kind, ns, name)
 	return a.buf[start:len(a.buf):len(a.buf)]
@@ -121,9 +133,10 @@ func (a *applier) key(kind, ns, name string) []byte {
 
 // marshal encodes m deterministically into the arena.
 func (a *applier) marshal(m proto.Message) []byte {
+	a.reserve(marshalOpts.Size(m))
 	start := len(a.buf)
 	var err error
-	a.buf, err = marshalOpts.MarshalAppend(a.buf, m)
+	a.buf, err = sizedMarshalOpts.MarshalAppend(a.buf, m)
 	if err != nil {
 		panic(fmt.Sprintf("raftstore: marshal: %v", err))
 	}
@@ -132,6 +145,7 @@ func (a *applier) marshal(m proto.Message) []byte {
 
 // putUint64 writes a big-endian counter.
 func (a *applier) putUint64(b *bbolt.Bucket, key []byte, v uint64) {
+	a.reserve(8)
 	start := len(a.buf)
 	a.buf = binary.BigEndian.AppendUint64(a.buf, v)
 	must(b.Put(key, a.buf[start:len(a.buf):len(a.buf)]))

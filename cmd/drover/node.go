@@ -101,12 +101,16 @@ func runNode(cfg node.Config) error {
 
 // tuneGC trades a little memory for fewer collections: the heap is small
 // because the state lives in bbolt. A soft limit keeps the trade bounded.
+// At 64 MiB it was too tight for catching up: a joining node applying
+// 512-entry batches spent most of its time collecting (100,000 objects:
+// 7.6 s to catch up, 5.9 s at 128 MiB), while the RSS of a loaded node
+// stays far below either (89–101 MiB after 100,000 creates).
 // GOGC and GOMEMLIMIT in the environment take precedence.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(64 << 20)
+		debug.SetMemoryLimit(128 << 20)
 	}
 }
