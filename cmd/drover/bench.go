@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 
@@ -28,6 +30,7 @@ type benchOpts struct {
 	cleanup     bool
 	viaAny      bool
 	connections int
+	cpuProfile  string
 }
 
 // newBenchCmd builds `drover bench`, a load generator that prints one JSON
@@ -50,6 +53,7 @@ func newBenchCmd() *cobra.Command {
 	fs.StringVar(&o.namespace, "namespace", "default", "namespace of the bench ConfigMaps")
 	fs.BoolVar(&o.cleanup, "cleanup", false, "delete the bench objects afterwards")
 	fs.IntVar(&o.connections, "connections", 8, "gRPC connections the workers share (as etcd's benchmark uses 8 clients)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this client (not the servers) to FILE")
 	fs.BoolVar(&o.viaAny, "via-any", false, "use the first --server endpoint that answers instead of the leader (measures forwarding)")
 	o.addClientFlags(fs)
 	return cmd
@@ -75,6 +79,13 @@ func (o *benchOpts) validate() error {
 func (o *benchOpts) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err := o.validate(); err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	clients, err := o.connectAll(ctx, stderr)
 	if err != nil {
@@ -170,4 +181,17 @@ func (b *bench) template(name string) *pb.Object {
 func (b *bench) noteError(err error) {
 	b.errors.Add(1)
 	b.firstErr.Do(func() { fmt.Fprintln(b.stderr, "bench: first error:", errorMessage(err)) })
+}
+
+// startCPUProfile profiles this process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
