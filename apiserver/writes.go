@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/drover/drover/apiserver/validation"
 	pb "github.com/drover/drover/proto/droverpb"
 	"github.com/drover/drover/raftstore"
@@ -88,7 +86,7 @@ func (s *Server) prepareCreate(in *pb.Object) (*pb.Object, error) {
 	if in == nil || in.Metadata == nil {
 		return nil, fmt.Errorf("%w: object and metadata are required", errBadRequest)
 	}
-	in = proto.Clone(in).(*pb.Object)
+	// in is this request's own decoded message: it is changed in place.
 	if err := defaultNamespace(in); err != nil {
 		return nil, err
 	}
@@ -153,7 +151,7 @@ func (s *Server) update(ctx context.Context, req *pb.UpdateRequest, op pb.OpType
 	if in == nil || in.Metadata == nil {
 		return nil, toStatus(fmt.Errorf("%w: object and metadata are required", errBadRequest))
 	}
-	in = proto.Clone(in).(*pb.Object)
+	// in is this request's own decoded message: it is changed in place.
 	if err := defaultNamespace(in); err != nil {
 		return nil, toStatus(err)
 	}

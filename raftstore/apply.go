@@ -41,13 +41,16 @@ type applier struct {
 	// transaction; finish folds them into the meta counter.
 	written, removed uint64
 
-	// memory is the FSM's index of remembered ids (nil for applyCommand);
+	// memory is the FSM's index of remembered ids;
 	// added and forgotten are this transaction's changes to it, merged
 	// after commit. failures counts the entry's remembered failures.
 	memory    *requestMemory
 	added     map[string]idLoc
 	forgotten map[idLoc]string
 	failures  uint32
+
+	// namespaces remembers checkNamespace's answers in this transaction.
+	namespaces map[string]error
 }
 
 func newApplier(tx *bbolt.Tx, buf []byte, memory *requestMemory) *applier {
@@ -131,7 +134,9 @@ func (a *applier) applyCreate(op *pb.Op) (*pb.Object, error) {
 			return nil, err
 		}
 	}
-	obj := cloneObject(op.GetObject())
+	// The command was decoded from the entry for this apply alone, so its
+	// object can become the stored one without a copy.
+	obj := op.GetObject()
 	obj.Kind, obj.Metadata.Namespace = t.info.Kind, t.ns
 	obj.Metadata.ResourceVersion = a.index
 	obj.Metadata.Generation = 1

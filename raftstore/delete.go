@@ -53,6 +53,7 @@ func (a *applier) removable(t target, obj *pb.Object) bool {
 // remove deletes the object under key; the DELETED event carries its last
 // state at the deleting revision and, as prev, the state to restore on undo.
 func (a *applier) remove(key []byte, obj, prev *pb.Object) {
+	a.forgetNamespaces(obj.GetKind())
 	must(a.objects.Delete(key))
 	a.emit(pb.EventType_DELETED, obj, prev)
 }

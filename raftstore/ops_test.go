@@ -222,3 +222,25 @@ func FuzzDecodeCommand(f *testing.F) {
 		}
 	})
 }
+
+// Namespace checks within one transaction see the namespace writes made
+// earlier in it: created, then terminating, then gone.
+func TestNamespaceChecksFollowWritesInOneEntry(t *testing.T) {
+	s := newStore(t)
+	res := s.apply(1000,
+		create(obj("ConfigMap", "x", "before", `{}`)),
+		create(nsObj("x")),
+		create(obj("ConfigMap", "x", "a", `{}`, "keep")),
+		del("Namespace", "", "x"),
+		create(obj("ConfigMap", "x", "b", `{}`)),
+		create(nsObj("y")),
+		del("Namespace", "", "y"),
+		create(obj("ConfigMap", "y", "c", `{}`)),
+	)
+	want := []error{ErrNamespaceNotFound, nil, nil, nil, ErrNamespaceTerminating, nil, nil, ErrNamespaceNotFound}
+	for i, w := range want {
+		if (w == nil) != (res[i].Err == nil) || (w != nil && !errors.Is(res[i].Err, w)) {
+			t.Errorf("op %d: %v, want %v", i, res[i].Err, w)
+		}
+	}
+}

@@ -74,15 +74,33 @@ func checkPreconditions(t target, cur *pb.Object, op *pb.Op) error {
 }
 
 // checkNamespace fails unless namespace ns exists and is not terminating.
+// The answer is remembered for the rest of the transaction: a batch
+// usually writes many objects into few namespaces. Any write to a
+// Namespace object forgets it (store, remove).
 func (a *applier) checkNamespace(ns string) error {
-	nsObj := a.load(a.key(kindNamespace, "", ns))
-	if nsObj == nil {
-		return errorf(ErrNamespaceNotFound, "namespaces %q not found", ns)
+	if err, ok := a.namespaces[ns]; ok {
+		return err
 	}
-	if nsObj.GetMetadata().GetDeletionTimestamp() != 0 {
-		return errorf(ErrNamespaceTerminating, "unable to create new content in namespace %s because it is being terminated", ns)
+	var err error
+	switch nsObj := a.load(a.key(kindNamespace, "", ns)); {
+	case nsObj == nil:
+		err = errorf(ErrNamespaceNotFound, "namespaces %q not found", ns)
+	case nsObj.GetMetadata().GetDeletionTimestamp() != 0:
+		err = errorf(ErrNamespaceTerminating, "unable to create new content in namespace %s because it is being terminated", ns)
 	}
-	return nil
+	if a.namespaces == nil {
+		a.namespaces = map[string]error{}
+	}
+	a.namespaces[ns] = err
+	return err
+}
+
+// forgetNamespaces drops what checkNamespace remembered, after a write to
+// an object of kind.
+func (a *applier) forgetNamespaces(kind string) {
+	if kind == kindNamespace {
+		a.namespaces = nil
+	}
 }
 
 // load returns the stored object under key, or nil.
@@ -96,6 +114,7 @@ func (a *applier) load(key []byte) *pb.Object {
 
 // store writes obj under key.
 func (a *applier) store(key []byte, obj *pb.Object) {
+	a.forgetNamespaces(obj.GetKind())
 	must(a.objects.Put(key, a.marshal(obj)))
 }
 

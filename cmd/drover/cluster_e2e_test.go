@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -51,23 +52,55 @@ type procCluster struct {
 	nodes []*procNode
 }
 
-// freePorts reserves n distinct loopback ports. The kernel may hand a port
-// out again after it is closed, but not while other tests hold theirs.
+// Test ports come from below Linux's ephemeral range (32768–60999 by
+// default): a port picked there with ":0" and released could be taken by
+// any outgoing connection before the node binds it, which happened. Below
+// the range only listeners take ports. Each test binary starts at its own
+// random offset and walks on, so parallel packages rarely meet.
+const (
+	testPortLow  = 20000
+	testPortHigh = 32000
+)
+
+var (
+	portMu   sync.Mutex
+	nextPort = testPortLow + rand.IntN(testPortHigh-testPortLow)
+)
+
+// freePorts returns n loopback ports that were free for TCP and UDP
+// (gossip binds both) when checked.
 func freePorts(t *testing.T, n int) []string {
+	portMu.Lock()
+	defer portMu.Unlock()
 	var addrs []string
-	var ls []net.Listener
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
+	for tries := 0; len(addrs) < n; tries++ {
+		if tries > testPortHigh-testPortLow {
+			t.Fatal("no free test ports")
 		}
-		ls = append(ls, l)
-		addrs = append(addrs, l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
+		nextPort++
+		if nextPort >= testPortHigh {
+			nextPort = testPortLow
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", nextPort)
+		if portFree(addr) {
+			addrs = append(addrs, addr)
+		}
 	}
 	return addrs
+}
+
+func portFree(addr string) bool {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer l.Close()
+	u, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return false
+	}
+	u.Close()
+	return true
 }
 
 // startCluster starts size nodes with a static peer list and waits for a
