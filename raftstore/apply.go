@@ -51,6 +51,10 @@ type applier struct {
 
 	// namespaces remembers checkNamespace's answers in this transaction.
 	namespaces map[string]error
+	// loaded is the object load last returned and loadedBytes its stored
+	// encoding (encodeEvent).
+	loaded      *pb.Object
+	loadedBytes []byte
 }
 
 func newApplier(tx *bbolt.Tx, buf []byte, memory *requestMemory) *applier {
@@ -152,7 +156,7 @@ func (a *applier) applyUpdate(op *pb.Op) (*pb.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, obj := op.GetObject(), cloneObject(old)
+	in, obj := op.GetObject(), cloneWithout(old, &old.Body)
 	m, im := obj.Metadata, in.GetMetadata()
 	m.Labels, m.Annotations = im.GetLabels(), im.GetAnnotations()
 	m.OwnerReferences, m.Finalizers = im.GetOwnerReferences(), im.GetFinalizers()
@@ -177,7 +181,7 @@ func (a *applier) applyUpdateStatus(op *pb.Op) (*pb.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj := cloneObject(old)
+	obj := cloneWithout(old, &old.Status)
 	obj.Status = op.GetObject().GetStatus()
 	obj.Metadata.ResourceVersion = a.index
 	a.store(t.key, obj)

@@ -14,6 +14,9 @@ var marshalOpts = proto.MarshalOptions{Deterministic: true}
 // for the same message (applier.marshal sizes, then encodes).
 var sizedMarshalOpts = proto.MarshalOptions{Deterministic: true, UseCachedSize: true}
 
+// eventPrevField is pb.Event's prev field number (objects.proto).
+const eventPrevField = 3
+
 // EncodeCommand marshals a command deterministically for a Raft log entry.
 func EncodeCommand(c *pb.Command) ([]byte, error) {
 	return marshalOpts.Marshal(c)
@@ -50,6 +53,17 @@ func decodeEvent(v []byte) *pb.Event {
 // cloneObject deep-copies an object.
 func cloneObject(o *pb.Object) *pb.Object {
 	return proto.Clone(o).(*pb.Object)
+}
+
+// cloneWithout copies o except the document *field (o's Body or Status),
+// which the caller is about to replace: copying a document of up to
+// 1.5 MiB only to drop it is the larger part of a clone.
+func cloneWithout(o *pb.Object, field *[]byte) *pb.Object {
+	saved := *field
+	*field = nil
+	c := cloneObject(o)
+	*field = saved
+	return c
 }
 
 // storeError is a domain rejection: a Kubernetes-style message that unwraps

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "github.com/drover/drover/proto/droverpb"
 )
 
@@ -241,6 +243,46 @@ func TestNamespaceChecksFollowWritesInOneEntry(t *testing.T) {
 	for i, w := range want {
 		if (w == nil) != (res[i].Err == nil) || (w != nil && !errors.Is(res[i].Err, w)) {
 			t.Errorf("op %d: %v, want %v", i, res[i].Err, w)
+		}
+	}
+}
+
+// An event whose prev is the object just loaded carries prev's stored
+// bytes instead of a fresh encoding; read back, it is the same event as
+// one encoded whole, and it equals what was published.
+func TestEventPrevFromStoredBytes(t *testing.T) {
+	if n := (&pb.Event{}).ProtoReflect().Descriptor().Fields().ByName("prev").Number(); n != eventPrevField {
+		t.Fatalf("eventPrevField is %d, the schema says %d", eventPrevField, n)
+	}
+	s := newStore(t)
+	s.ok(create(nsObj("default")))
+	before := s.ok(create(obj("ConfigMap", "default", "c", `{"data":{"a":"1"}}`)))
+	stored, err := s.Get("ConfigMap", "default", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ok(update(obj("ConfigMap", "default", "c", `{"data":{"a":"2"}}`)))
+	s.ok(status(obj("ConfigMap", "default", "c", ``)))
+	s.ok(del("ConfigMap", "default", "c"))
+	events, _, err := s.Events(before.Metadata.ResourceVersion, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := s.pub.events[len(s.pub.events)-len(events):]
+	if len(events) != 3 {
+		t.Fatalf("%d events after the create, want 3", len(events))
+	}
+	if !proto.Equal(events[0].Prev, stored) {
+		t.Fatalf("MODIFIED prev from history:\n%v\nwant the stored object:\n%v", events[0].Prev, stored)
+	}
+	for i, ev := range events {
+		whole, err := proto.Marshal(published[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back pb.Event
+		if err := proto.Unmarshal(whole, &back); err != nil || !proto.Equal(&back, ev) {
+			t.Fatalf("event %d from history differs from the published one:\n%v\n%v", i, ev, published[i])
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/drover/drover/proto/droverpb"
 	"go.etcd.io/bbolt"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -103,13 +104,17 @@ func (a *applier) forgetNamespaces(kind string) {
 	}
 }
 
-// load returns the stored object under key, or nil.
+// load returns the stored object under key, or nil. It remembers the
+// object's stored bytes so that an event with it as prev copies them
+// instead of encoding it again (emit).
 func (a *applier) load(key []byte) *pb.Object {
 	v := a.objects.Get(key)
 	if v == nil {
 		return nil
 	}
-	return decodeObject(v)
+	obj := decodeObject(v)
+	a.loaded, a.loadedBytes = obj, v
+	return obj
 }
 
 // store writes obj under key.
@@ -127,9 +132,26 @@ func (a *applier) emit(typ pb.EventType, obj, prev *pb.Object) {
 	a.buf = appendHistoryKey(a.buf, a.index, a.seq)
 	k := a.buf[start:len(a.buf):len(a.buf)]
 	a.seq++
-	must(a.history.Put(k, a.marshal(ev)))
+	must(a.history.Put(k, a.encodeEvent(ev)))
 	a.written++
 	a.events = append(a.events, ev)
+}
+
+// encodeEvent encodes ev into the arena. When ev.Prev is the object load
+// last returned, unchanged, its stored bytes (valid until commit) are
+// appended as the prev field instead of encoding it again: a field may
+// come in any order, so this decodes to the same event.
+func (a *applier) encodeEvent(ev *pb.Event) []byte {
+	if ev.Prev == nil || ev.Prev != a.loaded {
+		return a.marshal(ev)
+	}
+	bare := &pb.Event{Type: ev.Type, Object: ev.Object, Revision: ev.Revision, Timestamp: ev.Timestamp}
+	a.reserve(marshalOpts.Size(bare) + protowire.SizeTag(eventPrevField) + protowire.SizeBytes(len(a.loadedBytes)))
+	start := len(a.buf)
+	a.buf = a.appendMarshal(a.buf, bare)
+	a.buf = protowire.AppendTag(a.buf, eventPrevField, protowire.BytesType)
+	a.buf = protowire.AppendBytes(a.buf, a.loadedBytes)
+	return a.buf[start:len(a.buf):len(a.buf)]
 }
 
 // reserve makes room for n more bytes in the arena. A full chunk is left
@@ -154,12 +176,18 @@ func (a *applier) key(kind, ns, name string) []byte {
 func (a *applier) marshal(m proto.Message) []byte {
 	a.reserve(marshalOpts.Size(m))
 	start := len(a.buf)
-	var err error
-	a.buf, err = sizedMarshalOpts.MarshalAppend(a.buf, m)
+	a.buf = a.appendMarshal(a.buf, m)
+	return a.buf[start:len(a.buf):len(a.buf)]
+}
+
+// appendMarshal appends m's deterministic encoding to b, reusing the
+// sizes marshalOpts.Size(m) just cached in m.
+func (a *applier) appendMarshal(b []byte, m proto.Message) []byte {
+	b, err := sizedMarshalOpts.MarshalAppend(b, m)
 	if err != nil {
 		panic(fmt.Sprintf("raftstore: marshal: %v", err))
 	}
-	return a.buf[start:len(a.buf):len(a.buf)]
+	return b
 }
 
 // putUint64 writes a big-endian counter.

@@ -103,11 +103,20 @@ func encodeBody(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rest, ok := bytes.CutPrefix(b, []byte(`{"metadata":{}`)); ok {
+	// encoding/json writes TypeMeta's keys (when set) first, then
+	// metadata, the spec fields and status last. Empty metadata and status
+	// are cut here; if both went, or there is no status anywhere, no
+	// envelope key is left and the document need not be scanned.
+	rest, metaCut := bytes.CutPrefix(b, []byte(`{"metadata":{}`))
+	if metaCut {
 		b = append([]byte{'{'}, bytes.TrimPrefix(rest, []byte{','})...)
 	}
-	if rest, ok := bytes.CutSuffix(b, []byte(`"status":{}}`)); ok {
+	rest, statusCut := bytes.CutSuffix(b, []byte(`"status":{}}`))
+	if statusCut {
 		b = append(bytes.TrimSuffix(rest, []byte{','}), '}')
+	}
+	if metaCut && (statusCut || !bytes.Contains(b, []byte(`"status":`))) {
+		return b, nil
 	}
 	if len(envelopeKeysIn(b)) > 0 {
 		return stripKeys(b)
