@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/memberlist"
 )
 
-func server(id string, expect int, member bool, state memberlist.NodeStateType) peerState {
+func serverPeer(id string, expect int, member bool, state memberlist.NodeStateType) peerState {
 	return peerState{ID: id, State: state,
 		Meta: gossipMeta{Role: roleServer, Raft: id + ":7701", Expect: expect, Member: member}}
 }
@@ -22,17 +22,17 @@ func TestBootstrapPeers(t *testing.T) {
 		want    string
 		err     error
 	}{
-		{"too few", []peerState{server("a", 3, false, alive), server("b", 3, false, alive)}, "", errTooFewPeers},
-		{"dead ones do not count", []peerState{server("a", 3, false, alive), server("b", 3, false, alive),
-			server("c", 3, false, dead)}, "", errTooFewPeers},
-		{"exactly enough", []peerState{server("a", 3, false, alive), server("b", 3, false, alive),
-			server("c", 3, false, alive)}, "a,b,c", nil},
-		{"more than expected all vote", []peerState{server("a", 3, false, alive), server("b", 3, false, alive),
-			server("c", 3, false, alive), server("d", 3, false, alive)}, "a,b,c,d", nil},
-		{"disagreement", []peerState{server("a", 3, false, alive), server("b", 5, false, alive),
-			server("c", 3, false, alive)}, "", errExpectMismatch},
-		{"existing cluster", []peerState{server("a", 3, false, alive), server("b", 0, true, alive),
-			server("c", 3, false, alive)}, "", errExistingCluster},
+		{"too few", []peerState{serverPeer("a", 3, false, alive), serverPeer("b", 3, false, alive)}, "", errTooFewPeers},
+		{"dead ones do not count", []peerState{serverPeer("a", 3, false, alive), serverPeer("b", 3, false, alive),
+			serverPeer("c", 3, false, dead)}, "", errTooFewPeers},
+		{"exactly enough", []peerState{serverPeer("a", 3, false, alive), serverPeer("b", 3, false, alive),
+			serverPeer("c", 3, false, alive)}, "a,b,c", nil},
+		{"more than expected all vote", []peerState{serverPeer("a", 3, false, alive), serverPeer("b", 3, false, alive),
+			serverPeer("c", 3, false, alive), serverPeer("d", 3, false, alive)}, "a,b,c,d", nil},
+		{"disagreement", []peerState{serverPeer("a", 3, false, alive), serverPeer("b", 5, false, alive),
+			serverPeer("c", 3, false, alive)}, "", errExpectMismatch},
+		{"existing cluster", []peerState{serverPeer("a", 3, false, alive), serverPeer("b", 0, true, alive),
+			serverPeer("c", 3, false, alive)}, "", errExistingCluster},
 	}
 	for _, c := range cases {
 		peers, err := bootstrapPeers(c.servers, 3)

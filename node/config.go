@@ -11,11 +11,12 @@ import (
 	"github.com/drover/drover/raftstore"
 )
 
-// Default addresses. 7703 (NATS) is reserved for the part that comes next.
+// Default addresses.
 const (
 	DefaultAPIAddr    = "127.0.0.1:7700"
 	DefaultRaftAddr   = "127.0.0.1:7701"
 	DefaultGossipAddr = "127.0.0.1:7702"
+	DefaultNATSAddr   = "127.0.0.1:7703"
 	DefaultHTTPAddr   = "127.0.0.1:7704"
 	DefaultDataDir    = "drover-data"
 	DefaultID         = "node1"
@@ -51,6 +52,13 @@ type Config struct {
 	// Autopilot: how the leader manages the Raft configuration from gossip.
 	Autopilot AutopilotConfig
 
+	// NATSAddr is where the embedded NATS server listens; empty runs none
+	// (and publishes no events unless NATSURL is set).
+	NATSAddr string
+	// NATSURL publishes to an existing NATS instead of an embedded one
+	// (credentials in the URL).
+	NATSURL string
+
 	// HistoryMaxEvents and HistoryMaxAge bound the watch history; the
 	// leader compacts older events every CompactInterval.
 	HistoryMaxEvents int
@@ -81,6 +89,7 @@ func DefaultConfig() Config {
 		RaftAddr:         DefaultRaftAddr,
 		HTTPAddr:         DefaultHTTPAddr,
 		GossipAddr:       DefaultGossipAddr,
+		NATSAddr:         DefaultNATSAddr,
 		Autopilot:        DefaultAutopilotConfig(),
 		HistoryMaxEvents: 100000,
 		HistoryMaxAge:    time.Hour,
@@ -111,8 +120,10 @@ func (c Config) Validate() error {
 		return errors.New("max voters must be at least 1")
 	}
 	addrs := []string{c.APIAddr, c.RaftAddr}
-	if c.GossipAddr != "" {
-		addrs = append(addrs, c.GossipAddr)
+	for _, a := range []string{c.GossipAddr, c.NATSAddr} {
+		if a != "" {
+			addrs = append(addrs, a)
+		}
 	}
 	for _, a := range append(addrs, c.Join...) {
 		if _, _, err := net.SplitHostPort(a); err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
 
 	"github.com/drover/drover/apiserver"
@@ -36,6 +37,10 @@ type Node struct {
 	http   *http.Server
 	// gossip is nil when GossipAddr is empty.
 	gossip *gossip
+	// natsServer is the embedded NATS server (nil with NATSURL or none);
+	// natsConn publishes events to it or to NATSURL (nil when neither).
+	natsServer *embeddedNATS
+	natsConn   *nats.Conn
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -74,7 +79,7 @@ func Start(cfg Config) (*Node, error) {
 		}
 	}
 	n.logger.Info("node started", "api", n.lis.Addr().String(), "raft", cfg.RaftAddr,
-		"gossip", n.gossipAddr(), "data", cfg.DataDir)
+		"gossip", n.gossipAddr(), "nats", n.NATSURL(), "data", cfg.DataDir)
 	return n, nil
 }
 
@@ -99,12 +104,23 @@ func (n *Node) open() error {
 	if err := os.MkdirAll(filepath.Dir(fsmPath), 0o700); err != nil {
 		return err
 	}
+	pubs := publishers{n.hub}
+	events, err := n.openNATS()
+	if err != nil {
+		return err
+	}
+	if events != nil {
+		pubs = append(pubs, events)
+	}
 	fsm, err := raftstore.OpenFSM(raftstore.FSMConfig{Path: fsmPath,
-		Logger: n.logger.With("component", "fsm"), Publisher: n.hub, Sync: n.cfg.FSMSync})
+		Logger: n.logger.With("component", "fsm"), Publisher: pubs, Sync: n.cfg.FSMSync})
 	if err != nil {
 		return fmt.Errorf("open state: %w", err)
 	}
 	n.fsm = fsm
+	if events != nil {
+		events.Reset(fsm.AppliedIndex())
+	}
 	if n.lis, err = net.Listen("tcp", n.cfg.APIAddr); err != nil {
 		return fmt.Errorf("api listener: %w", err)
 	}
@@ -126,6 +142,42 @@ func (n *Node) open() error {
 	n.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(maxRequestBytes))
 	n.api.Register(n.grpc)
 	return nil
+}
+
+// openNATS starts the embedded NATS server (or uses NATSURL) and returns
+// the publisher of applied events; nil when the node has neither.
+func (n *Node) openNATS() (*natsPublisher, error) {
+	url, token := n.cfg.NATSURL, ""
+	if url == "" && n.cfg.NATSAddr != "" {
+		srv, err := startNATS(n.cfg.ID, n.cfg.NATSAddr, n.cfg.DataDir, n.logger)
+		if err != nil {
+			return nil, err
+		}
+		n.natsServer = srv
+		url, token = srv.URL(), srv.token
+	}
+	if url == "" {
+		return nil, nil
+	}
+	nc, err := connectNATS(n.cfg.ID, url, token, n.logger.With("component", "nats-publisher"))
+	if err != nil {
+		return nil, fmt.Errorf("connect to nats at %s: %w", url, err)
+	}
+	n.natsConn = nc
+	pub := newNATSPublisher(nc, n.cfg.ID, n.logger.With("component", "nats-publisher"))
+	if n.natsServer != nil {
+		pub.interested = n.natsServer.srv.GlobalAccount().SubscriptionInterest
+	}
+	return pub, nil
+}
+
+// NATSURL is where this node publishes its events (without credentials),
+// empty when it does not.
+func (n *Node) NATSURL() string {
+	if n.natsConn == nil {
+		return ""
+	}
+	return n.natsConn.ConnectedUrlRedacted()
 }
 
 func (n *Node) serve(context.Context) {
@@ -195,6 +247,12 @@ func (n *Node) closeParts() error {
 	}
 	if n.fsm != nil {
 		errs = append(errs, n.fsm.Close())
+	}
+	if n.natsConn != nil {
+		n.natsConn.Close()
+	}
+	if n.natsServer != nil {
+		n.natsServer.shutdown()
 	}
 	return errors.Join(errs...)
 }

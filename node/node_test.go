@@ -40,6 +40,7 @@ func newTestCluster(t *testing.T, size int) *testCluster {
 		cfg.ID = fmt.Sprintf("n%d", i+1)
 		cfg.DataDir = filepath.Join(t.TempDir(), cfg.ID)
 		cfg.APIAddr, cfg.RaftAddr, cfg.HTTPAddr, cfg.GossipAddr = freeAddr(t), freeAddr(t), "", freeAddr(t)
+		cfg.NATSAddr = "127.0.0.1:0"
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		peers = append(peers, raftstore.Peer{ID: cfg.ID, Addr: cfg.RaftAddr})
 		c.cfgs = append(c.cfgs, cfg)

@@ -40,10 +40,10 @@ func TestMain(m *testing.M) {
 
 // procNode is one `drover node` process of a test cluster.
 type procNode struct {
-	id, api, raft, http, gossip, dir, logPath string
-	args                                      []string
-	cmd                                       *exec.Cmd
-	done                                      chan struct{}
+	id, api, raft, http, gossip, nats, dir, logPath string
+	args                                            []string
+	cmd                                             *exec.Cmd
+	done                                            chan struct{}
 }
 
 // procCluster is a set of real node processes on loopback ports.
@@ -125,8 +125,8 @@ func newNodes(t *testing.T, size int, base string) (nodes []*procNode, peers str
 
 // newNode describes one node with fresh loopback ports.
 func newNode(t *testing.T, id, base string) *procNode {
-	p := freePorts(t, 4)
-	n := &procNode{id: id, api: p[0], raft: p[1], http: p[2], gossip: p[3], dir: filepath.Join(base, id)}
+	p := freePorts(t, 5)
+	n := &procNode{id: id, api: p[0], raft: p[1], http: p[2], gossip: p[3], nats: p[4], dir: filepath.Join(base, id)}
 	n.logPath = n.dir + ".log"
 	return n
 }
@@ -134,7 +134,7 @@ func newNode(t *testing.T, id, base string) *procNode {
 // nodeArgs are the flags that place a node: id, data dir and addresses.
 func (n *procNode) nodeArgs() []string {
 	return []string{"node", "--id", n.id, "--data-dir", n.dir, "--api-addr", n.api, "--raft-addr", n.raft,
-		"--http-addr", n.http, "--gossip-addr", n.gossip, "--log-level", "info"}
+		"--http-addr", n.http, "--gossip-addr", n.gossip, "--nats-addr", n.nats, "--log-level", "info"}
 }
 
 // runNodes starts nodes with the given extra flags and waits for a leader.

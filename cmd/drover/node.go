@@ -25,8 +25,8 @@ func newNodeCmd() *cobra.Command {
 		Long: `Run a Drover control-plane node.
 
 With no flags it starts a single-node cluster: API on 127.0.0.1:7700, Raft on
-127.0.0.1:7701, gossip on 127.0.0.1:7702, HTTP on 127.0.0.1:7704, data in
-./drover-data. Each node of a cluster needs its own --id, --data-dir and
+127.0.0.1:7701, gossip on 127.0.0.1:7702, NATS on 127.0.0.1:7703, HTTP on
+127.0.0.1:7704, data in ./drover-data. Each node of a cluster needs its own --id, --data-dir and
 addresses. A cluster forms in one of two ways:
 
   --bootstrap-expect N --join ADDR,...   fresh peers find each other through
@@ -60,6 +60,8 @@ a non-voter and promotes it once it has caught up.`,
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "health, metrics and pprof listen address (empty: off)")
 	f.StringVar(&peers, "peers", "", "static initial cluster: ID=RAFTADDR,... including this node (empty: single node)")
 	f.StringVar(&cfg.GossipAddr, "gossip-addr", cfg.GossipAddr, "gossip (memberlist) listen address, TCP and UDP (empty: no gossip)")
+	f.StringVar(&cfg.NATSAddr, "nats-addr", cfg.NATSAddr, "embedded NATS server listen address, where events are published (empty: none)")
+	f.StringVar(&cfg.NATSURL, "nats-url", "", "publish events to this NATS instead of an embedded server (nats://[user:pass@]host:port)")
 	f.StringVar(&join, "join", "", "gossip addresses of peers to join: HOST:PORT,...")
 	f.IntVar(&cfg.BootstrapExpect, "bootstrap-expect", 0, "form a new cluster once this many peers see each other in gossip")
 	f.IntVar(&cfg.Autopilot.MaxVoters, "max-voters", cfg.Autopilot.MaxVoters, "voters the leader promotes peers to, at most; others stay non-voters")
