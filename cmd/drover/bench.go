@@ -31,6 +31,9 @@ type benchOpts struct {
 	viaAny      bool
 	connections int
 	cpuProfile  string
+	// watchers and rate shape --op watch.
+	watchers int
+	rate     int
 }
 
 // newBenchCmd builds `drover bench`, a load generator that prints one JSON
@@ -38,7 +41,7 @@ type benchOpts struct {
 func newBenchCmd() *cobra.Command {
 	o := &benchOpts{}
 	cmd := &cobra.Command{
-		Use:   "bench --op create|update|get",
+		Use:   "bench --op create|update|get|watch",
 		Short: "Drive a running cluster and report throughput and latency as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,7 +49,9 @@ func newBenchCmd() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.op, "op", "create", "operation: create, update or get")
+	fs.StringVar(&o.op, "op", "create", "operation: create, update, get or watch")
+	fs.IntVar(&o.watchers, "watchers", 100, "watch: concurrent watches, spread over the --server endpoints")
+	fs.IntVar(&o.rate, "rate", 1000, "watch: writes per second while the watchers follow")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "concurrent workers")
 	fs.IntVar(&o.count, "count", 1000, "total operations")
 	fs.IntVar(&o.size, "size", 256, "bytes of data per ConfigMap")
@@ -62,8 +67,10 @@ func newBenchCmd() *cobra.Command {
 // validate checks the flags.
 func (o *benchOpts) validate() error {
 	switch {
-	case o.op != "create" && o.op != "update" && o.op != "get":
-		return fmt.Errorf("unknown --op %q (want create, update or get)", o.op)
+	case o.op != "create" && o.op != "update" && o.op != "get" && o.op != "watch":
+		return fmt.Errorf("unknown --op %q (want create, update, get or watch)", o.op)
+	case o.op == "watch" && (o.watchers < 1 || o.rate < 1):
+		return errors.New("--watchers and --rate must be at least 1")
 	case o.concurrency < 1:
 		return errors.New("--concurrency must be at least 1")
 	case o.count < 1:
@@ -97,10 +104,17 @@ func (o *benchOpts) run(ctx context.Context, stdout, stderr io.Writer) error {
 		}
 	}()
 	b := newBench(o, clients, stderr)
-	if err := b.setup(ctx); err != nil {
-		return err
+	var res benchResult
+	if o.op == "watch" {
+		if res, err = b.runWatch(ctx); err != nil {
+			return err
+		}
+	} else {
+		if err := b.setup(ctx); err != nil {
+			return err
+		}
+		res = b.measure(ctx)
 	}
-	res := b.measure(ctx)
 	if o.cleanup {
 		b.cleanupObjects(context.WithoutCancel(ctx))
 	}

@@ -53,3 +53,16 @@ func TestBenchBody(t *testing.T) {
 	}
 	stamp(configMapBody(0), 7)
 }
+
+func TestBenchIndex(t *testing.T) {
+	for name, want := range map[string]int{"bench-ab12-0": 0, "bench-ab12-417": 417} {
+		if i, ok := benchIndex(name, "bench-ab12-"); !ok || i != want {
+			t.Errorf("%s: %d %v", name, i, ok)
+		}
+	}
+	for _, name := range []string{"bench-other-1", "bench-ab12-x", "bench-ab12--1", "cm"} {
+		if _, ok := benchIndex(name, "bench-ab12-"); ok {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}
