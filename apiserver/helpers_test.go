@@ -146,7 +146,7 @@ func startNode(t *testing.T, o nodeOptions) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer(grpc.WaitForHandlers(true))
+	g := grpc.NewServer(append(ServerOptions(), grpc.WaitForHandlers(true))...)
 	n.srv.Register(g)
 	go g.Serve(lis)
 	t.Cleanup(g.Stop)

@@ -32,16 +32,18 @@ func NewHub(buffer int) *Hub {
 }
 
 // batch is what one committed transaction published: its events, in
-// revision order, and the applied index after it.
+// revision order, the applied index after it, and the events' shared wire
+// forms (wire.go).
 type batch struct {
 	events  []*pb.Event
 	applied uint64
+	wire    []eventWire
 }
 
 // subscription receives every batch published after it was made, until
 // lost is closed.
 type subscription struct {
-	ch       chan batch
+	ch       chan *batch
 	lost     chan struct{}
 	lostOnce sync.Once
 }
@@ -50,9 +52,12 @@ func (s *subscription) markLost() { s.lostOnce.Do(func() { close(s.lost) }) }
 
 // Publish hands a committed batch to every subscription.
 func (h *Hub) Publish(events []*pb.Event, applied uint64) {
-	b := batch{events: events, applied: applied}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(h.subs) == 0 {
+		return
+	}
+	b := &batch{events: events, applied: applied, wire: make([]eventWire, len(events))}
 	for sub := range h.subs {
 		select {
 		case sub.ch <- b:
@@ -76,7 +81,7 @@ func (h *Hub) Reset(uint64) {
 }
 
 func (h *Hub) subscribe() *subscription {
-	sub := &subscription{ch: make(chan batch, h.buffer), lost: make(chan struct{})}
+	sub := &subscription{ch: make(chan *batch, h.buffer), lost: make(chan struct{})}
 	h.mu.Lock()
 	h.subs[sub] = struct{}{}
 	h.mu.Unlock()

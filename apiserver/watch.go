@@ -146,7 +146,7 @@ func (w *watcher) catchUp() error {
 		if err != nil {
 			return err
 		}
-		if err := w.sendEvents(events); err != nil {
+		if err := w.sendEvents(events, nil); err != nil {
 			return err
 		}
 		if len(events) < historyPage {
@@ -164,7 +164,7 @@ func (w *watcher) live(ctx context.Context, sub *subscription, tick <-chan time.
 		case <-ctx.Done():
 			return ctx.Err()
 		case b := <-sub.ch:
-			if err := w.sendEvents(b.events); err != nil {
+			if err := w.sendEvents(b.events, b.wire); err != nil {
 				return err
 			}
 			w.cursor = max(w.cursor, b.applied)
@@ -181,17 +181,25 @@ func (w *watcher) live(ctx context.Context, sub *subscription, tick <-chan time.
 // sendEvents sends the events after the cursor that match, then moves the
 // cursor to the last revision. A history page or a published batch never
 // splits the events of one revision, so comparing against the cursor at the
-// start is exact.
-func (w *watcher) sendEvents(events []*pb.Event) error {
+// start is exact. wire, when given, holds the events' shared encodings.
+func (w *watcher) sendEvents(events []*pb.Event, wire []eventWire) error {
 	from := w.cursor
-	for _, ev := range events {
+	for i, ev := range events {
 		if ev.Revision <= from {
 			continue
 		}
-		if typ, obj, ok := w.match(ev); ok {
-			if err := w.send(typ, obj, ev.Revision); err != nil {
-				return err
-			}
+		typ, obj, ok := w.match(ev)
+		if !ok {
+			continue
+		}
+		var err error
+		if wire != nil {
+			err = w.sendShared(&wire[i], typ, obj, ev.Revision)
+		} else {
+			err = w.send(typ, obj, ev.Revision)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if n := len(events); n > 0 {
@@ -202,4 +210,13 @@ func (w *watcher) sendEvents(events []*pb.Event) error {
 
 func (w *watcher) send(typ pb.EventType, obj *pb.Object, rev uint64) error {
 	return w.stream.Send(&pb.WatchEvent{Type: typ, Object: obj, Revision: rev})
+}
+
+// sendShared sends an event in the wire form all watches share.
+func (w *watcher) sendShared(wire *eventWire, typ pb.EventType, obj *pb.Object, rev uint64) error {
+	data, err := wire.encode(typ, obj, rev)
+	if err != nil {
+		return err
+	}
+	return w.stream.SendMsg(&preEncoded{data: data})
 }

@@ -139,7 +139,7 @@ func (n *Node) open() error {
 	}
 	n.api = apiserver.New(apiserver.Config{NodeID: n.cfg.ID, Store: gatedStore{n.store, n}, State: fsm, Hub: n.hub,
 		Status: n.status, Membership: n, Logger: n.logger.With("component", "apiserver")})
-	n.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(maxRequestBytes))
+	n.grpc = grpc.NewServer(append(apiserver.ServerOptions(), grpc.MaxRecvMsgSize(maxRequestBytes))...)
 	n.api.Register(n.grpc)
 	return nil
 }

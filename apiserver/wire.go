@@ -1,0 +1,72 @@
+package apiserver
+
+import (
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/drover/drover/proto/droverpb"
+)
+
+// Watch events are encoded once per event, not once per watch: a batch
+// published to a hundred watches is marshalled once for all of them and
+// sent as the same bytes. The gRPC server serving this API must use
+// ServerOptions, whose codec sends such pre-encoded messages as they are.
+
+// ServerOptions are the options a gRPC server serving this API needs.
+func ServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{grpc.ForceServerCodecV2(wireCodec{encoding.GetCodecV2("proto")})}
+}
+
+// wireCodec is gRPC's protobuf codec, except that it sends a preEncoded
+// message's bytes unchanged.
+type wireCodec struct{ proto encoding.CodecV2 }
+
+func (c wireCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if p, ok := v.(*preEncoded); ok {
+		return mem.BufferSlice{mem.SliceBuffer(p.data)}, nil
+	}
+	return c.proto.Marshal(v)
+}
+
+func (c wireCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto.Unmarshal(data, v) }
+
+// Name is the content subtype: clients see plain protobuf.
+func (c wireCodec) Name() string { return "proto" }
+
+// preEncoded is a message already in its wire form; shared, never changed.
+type preEncoded struct{ data []byte }
+
+// eventWire holds the encodings of one published event, made on first use
+// and shared by every watch that sends the same form of it (a selector
+// watch may send an event as ADDED or DELETED instead).
+type eventWire struct {
+	mu    sync.Mutex
+	forms []wireForm
+}
+
+type wireForm struct {
+	typ  pb.EventType
+	obj  *pb.Object
+	data []byte
+}
+
+// encode returns the WatchEvent{typ, obj, rev} in wire form.
+func (e *eventWire) encode(typ pb.EventType, obj *pb.Object, rev uint64) ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, f := range e.forms {
+		if f.typ == typ && f.obj == obj {
+			return f.data, nil
+		}
+	}
+	data, err := proto.Marshal(&pb.WatchEvent{Type: typ, Object: obj, Revision: rev})
+	if err != nil {
+		return nil, err
+	}
+	e.forms = append(e.forms, wireForm{typ, obj, data})
+	return data, nil
+}
