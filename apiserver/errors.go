@@ -34,12 +34,16 @@ var errorCodes = []struct {
 	{validation.ErrTooLarge, codes.InvalidArgument},
 	{selector.ErrInvalidSelector, codes.InvalidArgument},
 	{errBadRequest, codes.InvalidArgument},
+	{errUnavailable, codes.Unavailable},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},
 	{context.Canceled, codes.Canceled},
 }
 
 // errBadRequest marks malformed requests (missing kind, bad token).
 var errBadRequest = errors.New("bad request")
+
+// errUnavailable marks a node that cannot serve the call now (another may).
+var errUnavailable = errors.New("unavailable")
 
 // toStatus converts an error into a gRPC status error. Errors that already
 // are statuses (from a forwarded call) pass through unchanged.

@@ -32,6 +32,7 @@ var documentedCodes = map[error]codes.Code{
 	validation.ErrTooLarge:            codes.InvalidArgument,
 	selector.ErrInvalidSelector:       codes.InvalidArgument,
 	errBadRequest:                     codes.InvalidArgument,
+	errUnavailable:                    codes.Unavailable,
 	context.DeadlineExceeded:          codes.DeadlineExceeded,
 	context.Canceled:                  codes.Canceled,
 }

@@ -16,6 +16,11 @@ const DefaultWatchBuffer = 1024
 // catches up from the history instead, so nothing is lost or repeated.
 type Hub struct {
 	buffer int
+	// demand, when set, is told before a watch reads anything that live
+	// batches must flow (true), and when no watch is left (false); an error
+	// fails the watch. It lets a feed (node's NATS subscription) run only
+	// while watches exist.
+	demand func(active bool) error
 
 	mu      sync.Mutex
 	subs    map[*subscription]struct{}
@@ -69,6 +74,18 @@ func (h *Hub) Publish(events []*pb.Event, applied uint64) {
 	}
 }
 
+// Interrupt makes every watch refill from the history: its feed missed
+// batches. Unlike Reset it counts as a refill.
+func (h *Hub) Interrupt() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs {
+		sub.markLost()
+		delete(h.subs, sub)
+		h.refills++
+	}
+}
+
 // Reset tells every subscription that the state was replaced (a snapshot
 // was installed): each watch refills from the history.
 func (h *Hub) Reset(uint64) {
@@ -80,18 +97,38 @@ func (h *Hub) Reset(uint64) {
 	}
 }
 
-func (h *Hub) subscribe() *subscription {
+// SetDemand installs the demand hook; call it before the hub is used.
+func (h *Hub) SetDemand(demand func(active bool) error) { h.demand = demand }
+
+// subscribe returns a subscription that receives every batch published
+// from now on; with a demand hook, "now" is once the feed runs.
+func (h *Hub) subscribe() (*subscription, error) {
 	sub := &subscription{ch: make(chan *batch, h.buffer), lost: make(chan struct{})}
 	h.mu.Lock()
 	h.subs[sub] = struct{}{}
 	h.mu.Unlock()
-	return sub
+	if h.demand != nil {
+		if err := h.demand(true); err != nil {
+			h.unsubscribe(sub)
+			return nil, err
+		}
+	}
+	return sub, nil
 }
 
 func (h *Hub) unsubscribe(sub *subscription) {
 	h.mu.Lock()
 	delete(h.subs, sub)
 	h.mu.Unlock()
+	h.checkIdle()
+}
+
+// checkIdle tells the demand hook when no subscription is left.
+func (h *Hub) checkIdle() {
+	if h.demand == nil || h.Watchers() > 0 {
+		return
+	}
+	_ = h.demand(false)
 }
 
 // Watchers reports how many subscriptions are open.

@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/drover/drover/apiserver/selector"
@@ -60,12 +61,15 @@ func (s *Server) newWatcher(req *pb.WatchRequest, stream pb.Objects_WatchServer)
 func (w *watcher) run(ctx context.Context) error {
 	// Subscribe before reading anything, so that live batches and the
 	// history overlap and nothing falls between them.
-	sub := w.s.cfg.Hub.subscribe()
+	sub, err := w.s.cfg.Hub.subscribe()
+	if err != nil {
+		return toStatus(fmt.Errorf("%w: event feed: %v", errUnavailable, err))
+	}
 	if err := w.start(ctx); err != nil {
 		w.s.cfg.Hub.unsubscribe(sub)
 		return err
 	}
-	err := w.follow(ctx, sub)
+	err = w.follow(ctx, sub)
 	if errors.Is(err, context.Canceled) {
 		return nil // the client went away
 	}
@@ -76,7 +80,11 @@ func (w *watcher) run(ctx context.Context) error {
 // batches until the stream ends.
 func (w *watcher) follow(ctx context.Context, sub *subscription) error {
 	hub := w.s.cfg.Hub
-	defer func() { hub.unsubscribe(sub) }()
+	defer func() {
+		if sub != nil {
+			hub.unsubscribe(sub)
+		}
+	}()
 	var tick <-chan time.Time
 	if iv := time.Duration(w.req.GetBookmarkIntervalMs()) * time.Millisecond; iv > 0 {
 		t := time.NewTicker(max(iv, minBookmarkInterval))
@@ -93,7 +101,10 @@ func (w *watcher) follow(ctx context.Context, sub *subscription) error {
 		// The subscription was lost: subscribe again before reading the
 		// history, so that the two overlap and nothing falls between.
 		hub.unsubscribe(sub)
-		sub = hub.subscribe()
+		var err error
+		if sub, err = hub.subscribe(); err != nil {
+			return toStatus(fmt.Errorf("%w: event feed: %v", errUnavailable, err))
+		}
 	}
 }
 

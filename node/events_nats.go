@@ -47,6 +47,10 @@ import (
 
 const natsSubjectPrefix = "drover.events"
 
+// batchSubject is where a node publishes whole batches for its own
+// watches (watch_feed.go): drover.batches.<node>.
+func batchSubject(node string) string { return "drover.batches." + subjectToken(node) }
+
 // natsPublisher publishes applied events. It runs on the FSM's goroutine,
 // after each commit; nats.Conn buffers, so a slow or absent server costs
 // dropped events, not a stalled FSM.
@@ -61,6 +65,9 @@ type natsPublisher struct {
 	prevRev uint64
 	prevSeq int
 	failed  int
+	// prevApplied is the applied index after the batch before; 0 when
+	// unknown (after a start or a restore).
+	prevApplied uint64
 }
 
 func newNATSPublisher(nc *nats.Conn, node string, logger *slog.Logger) *natsPublisher {
@@ -68,7 +75,8 @@ func newNATSPublisher(nc *nats.Conn, node string, logger *slog.Logger) *natsPubl
 }
 
 // Publish implements raftstore.Publisher.
-func (p *natsPublisher) Publish(events []*pb.Event, _ uint64) {
+func (p *natsPublisher) Publish(events []*pb.Event, applied uint64) {
+	p.publishBatch(events, applied)
 	for _, ev := range events {
 		seq := 0
 		if ev.Revision == p.prevRev {
@@ -80,8 +88,34 @@ func (p *natsPublisher) Publish(events []*pb.Event, _ uint64) {
 }
 
 // Reset implements raftstore.Publisher: after a snapshot replaced the state,
-// the next event follows the restored revision.
-func (p *natsPublisher) Reset(applied uint64) { p.prevRev, p.prevSeq = applied, -1 }
+// the next event follows the restored revision, and the next batch follows
+// an unknown one.
+func (p *natsPublisher) Reset(applied uint64) { p.prevRev, p.prevSeq, p.prevApplied = applied, -1, 0 }
+
+// publishBatch publishes the whole batch for this node's watches, when
+// any listen; the chain of applied indexes continues either way.
+func (p *natsPublisher) publishBatch(events []*pb.Event, applied uint64) {
+	prev := p.prevApplied
+	p.prevApplied = applied
+	subject := batchSubject(p.node)
+	if p.interested != nil && !p.interested(subject) {
+		return
+	}
+	data, err := proto.Marshal(&pb.EventBatch{Events: events, Applied: applied, PrevApplied: prev})
+	if err == nil {
+		err = p.nc.Publish(subject, data)
+	}
+	p.noteFailure(err)
+}
+
+func (p *natsPublisher) noteFailure(err error) {
+	if err == nil {
+		return
+	}
+	if p.failed++; p.failed == 1 || p.failed%1000 == 0 {
+		p.logger.Warn("publishing events to nats failed", "failures", p.failed, "err", err)
+	}
+}
 
 func (p *natsPublisher) publish(ev *pb.Event, seq int) {
 	subject := eventSubject(p.node, ev.Object)
@@ -99,11 +133,7 @@ func (p *natsPublisher) publish(ev *pb.Event, seq int) {
 		}}
 		err = p.nc.PublishMsg(msg)
 	}
-	if err != nil {
-		if p.failed++; p.failed == 1 || p.failed%1000 == 0 {
-			p.logger.Warn("publishing events to nats failed", "failures", p.failed, "err", err)
-		}
-	}
+	p.noteFailure(err)
 }
 
 // eventSubject is the subject an event about obj is published on.

@@ -41,6 +41,9 @@ type Node struct {
 	// natsConn publishes events to it or to NATSURL (nil when neither).
 	natsServer *embeddedNATS
 	natsConn   *nats.Conn
+	// feed passes this node's batches from NATS to the hub (nil without
+	// NATS).
+	feed *watchFeed
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -104,13 +107,17 @@ func (n *Node) open() error {
 	if err := os.MkdirAll(filepath.Dir(fsmPath), 0o700); err != nil {
 		return err
 	}
+	// With NATS the hub's batches come through it (watch_feed.go);
+	// without, straight from the FSM.
 	pubs := publishers{n.hub}
 	events, err := n.openNATS()
 	if err != nil {
 		return err
 	}
 	if events != nil {
-		pubs = append(pubs, events)
+		pubs = publishers{events, resetOnly{n.hub}}
+		n.feed = newWatchFeed(n.natsConn, n.cfg.ID, n.hub, n.logger.With("component", "watch-feed"))
+		n.hub.SetDemand(n.feed.demand)
 	}
 	fsm, err := raftstore.OpenFSM(raftstore.FSMConfig{Path: fsmPath,
 		Logger: n.logger.With("component", "fsm"), Publisher: pubs, Sync: n.cfg.FSMSync})

@@ -471,6 +471,71 @@ func (x *Event) GetTimestamp() int64 {
 	return 0
 }
 
+// EventBatch is what one node applied in one committed transaction, as it
+// publishes it on NATS for its own watches (subject drover.batches.<node>):
+// the events in revision order, the applied index after them, and the
+// applied index after the batch before, so that a receiver can tell that
+// it missed one.
+type EventBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*Event               `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	Applied       uint64                 `protobuf:"varint,2,opt,name=applied,proto3" json:"applied,omitempty"`
+	PrevApplied   uint64                 `protobuf:"varint,3,opt,name=prev_applied,json=prevApplied,proto3" json:"prev_applied,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventBatch) Reset() {
+	*x = EventBatch{}
+	mi := &file_drover_v1_objects_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventBatch) ProtoMessage() {}
+
+func (x *EventBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_drover_v1_objects_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventBatch.ProtoReflect.Descriptor instead.
+func (*EventBatch) Descriptor() ([]byte, []int) {
+	return file_drover_v1_objects_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *EventBatch) GetEvents() []*Event {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *EventBatch) GetApplied() uint64 {
+	if x != nil {
+		return x.Applied
+	}
+	return 0
+}
+
+func (x *EventBatch) GetPrevApplied() uint64 {
+	if x != nil {
+		return x.PrevApplied
+	}
+	return 0
+}
+
 var File_drover_v1_objects_proto protoreflect.FileDescriptor
 
 const file_drover_v1_objects_proto_rawDesc = "" +
@@ -523,7 +588,12 @@ const file_drover_v1_objects_proto_rawDesc = "" +
 	"\x06object\x18\x02 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12%\n" +
 	"\x04prev\x18\x03 \x01(\v2\x11.drover.v1.ObjectR\x04prev\x12\x1a\n" +
 	"\brevision\x18\x04 \x01(\x04R\brevision\x12\x1c\n" +
-	"\ttimestamp\x18\x05 \x01(\x03R\ttimestamp*[\n" +
+	"\ttimestamp\x18\x05 \x01(\x03R\ttimestamp\"s\n" +
+	"\n" +
+	"EventBatch\x12(\n" +
+	"\x06events\x18\x01 \x03(\v2\x10.drover.v1.EventR\x06events\x12\x18\n" +
+	"\aapplied\x18\x02 \x01(\x04R\aapplied\x12!\n" +
+	"\fprev_applied\x18\x03 \x01(\x04R\vprevApplied*[\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05ADDED\x10\x01\x12\f\n" +
@@ -544,29 +614,31 @@ func file_drover_v1_objects_proto_rawDescGZIP() []byte {
 }
 
 var file_drover_v1_objects_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_drover_v1_objects_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_drover_v1_objects_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_drover_v1_objects_proto_goTypes = []any{
 	(EventType)(0),         // 0: drover.v1.EventType
 	(*OwnerReference)(nil), // 1: drover.v1.OwnerReference
 	(*ObjectMeta)(nil),     // 2: drover.v1.ObjectMeta
 	(*Object)(nil),         // 3: drover.v1.Object
 	(*Event)(nil),          // 4: drover.v1.Event
-	nil,                    // 5: drover.v1.ObjectMeta.LabelsEntry
-	nil,                    // 6: drover.v1.ObjectMeta.AnnotationsEntry
+	(*EventBatch)(nil),     // 5: drover.v1.EventBatch
+	nil,                    // 6: drover.v1.ObjectMeta.LabelsEntry
+	nil,                    // 7: drover.v1.ObjectMeta.AnnotationsEntry
 }
 var file_drover_v1_objects_proto_depIdxs = []int32{
-	5, // 0: drover.v1.ObjectMeta.labels:type_name -> drover.v1.ObjectMeta.LabelsEntry
-	6, // 1: drover.v1.ObjectMeta.annotations:type_name -> drover.v1.ObjectMeta.AnnotationsEntry
+	6, // 0: drover.v1.ObjectMeta.labels:type_name -> drover.v1.ObjectMeta.LabelsEntry
+	7, // 1: drover.v1.ObjectMeta.annotations:type_name -> drover.v1.ObjectMeta.AnnotationsEntry
 	1, // 2: drover.v1.ObjectMeta.owner_references:type_name -> drover.v1.OwnerReference
 	2, // 3: drover.v1.Object.metadata:type_name -> drover.v1.ObjectMeta
 	0, // 4: drover.v1.Event.type:type_name -> drover.v1.EventType
 	3, // 5: drover.v1.Event.object:type_name -> drover.v1.Object
 	3, // 6: drover.v1.Event.prev:type_name -> drover.v1.Object
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	4, // 7: drover.v1.EventBatch.events:type_name -> drover.v1.Event
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_drover_v1_objects_proto_init() }
@@ -580,7 +652,7 @@ func file_drover_v1_objects_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_drover_v1_objects_proto_rawDesc), len(file_drover_v1_objects_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,84 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/drover/drover/proto/droverpb"
+)
+
+// A watch is served through NATS. Batches that never arrive (here: a
+// forged batch breaks the chain twice, as a dropped message would) make
+// the feed send every watch back to the history, and the watch still
+// delivers each event once, in order.
+func TestWatchThroughNATSSurvivesAHole(t *testing.T) {
+	c := newTestCluster(t, 1)
+	_, n := c.leader()
+	cl := c.client(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n.hub.Watchers() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	write := func(from, to int) {
+		for i := from; i < to; i++ {
+			if _, err := cl.Create(ctx, configMapIn("default", fmt.Sprintf("cm-%d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(0, 20)
+	forgeBatch(t, n, c.cfgs[0].DataDir)
+	write(20, 40)
+
+	for i := 0; i < 40; i++ {
+		ev, err := w.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("cm-%d", i); ev.Object.Metadata.Name != want || ev.Type != pb.EventType_ADDED {
+			t.Fatalf("event %d: %s %s, want ADDED %s", i, ev.Type, ev.Object.Metadata.Name, want)
+		}
+	}
+	if n.feed.Gaps() == 0 || n.hub.Refills() == 0 {
+		t.Fatalf("gaps %d, refills %d: the hole went unnoticed", n.feed.Gaps(), n.hub.Refills())
+	}
+}
+
+func configMapIn(ns, name string) *pb.Object {
+	o := configMap(name)
+	o.Metadata.Namespace = ns
+	return o
+}
+
+// forgeBatch publishes a batch that does not follow the last one.
+func forgeBatch(t *testing.T, n *Node, dataDir string) {
+	t.Helper()
+	token, err := os.ReadFile(NATSTokenPath(dataDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(n.NATSURL(), nats.Token(strings.TrimSpace(string(token))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	data, _ := proto.Marshal(&pb.EventBatch{Applied: 1 << 40, PrevApplied: 1 << 39})
+	if err := nc.Publish(batchSubject(n.cfg.ID), data); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
