@@ -50,6 +50,11 @@ type InformerConfig struct {
 	ResyncPeriod time.Duration
 	// PageSize is the list page size (0: 500).
 	PageSize int64
+	// WatchFrom, when set, skips the first list: the informer watches the
+	// changes after this revision with an empty copy (HasSynced is true at
+	// once), and lists only if the revision is compacted. For callers that
+	// listed themselves, or want changes only.
+	WatchFrom uint64
 	Handlers Handlers
 	// Logger receives relists and stream errors (nil: slog.Default()).
 	Logger *slog.Logger
@@ -109,30 +114,52 @@ const (
 	informerBackoffMax = 2 * time.Second
 )
 
-// Run follows the cluster until ctx ends; it returns ctx's error.
+// Run follows the cluster until ctx ends, and returns ctx's error; or
+// until the server rejects the request itself (an unknown kind, a bad
+// selector), and returns that error.
 func (i *Informer) Run(ctx context.Context) error {
 	backoff := informerBackoffMin
 	first := true
+	rv := i.cfg.WatchFrom
 	for ctx.Err() == nil {
-		if !first {
-			i.relists.Add(1)
-		}
-		rv, err := i.list(ctx)
-		if err != nil {
-			i.log.Warn("list failed; retrying", "err", err, "in", backoff)
-			if !sleepFor(ctx, backoff) {
-				break
+		if rv == 0 {
+			if !first {
+				i.relists.Add(1)
 			}
-			backoff = min(2*backoff, informerBackoffMax)
-			continue
+			var err error
+			if rv, err = i.list(ctx); err != nil {
+				if rejected(err) {
+					return err
+				}
+				i.log.Warn("list failed; retrying", "err", err, "in", backoff)
+				if !sleepFor(ctx, backoff) {
+					break
+				}
+				backoff = min(2*backoff, informerBackoffMax)
+				continue
+			}
 		}
 		first, backoff = false, informerBackoffMin
 		i.markSynced()
-		if err := i.follow(ctx, rv); err != nil && ctx.Err() == nil {
+		err := i.follow(ctx, rv)
+		if rejected(err) {
+			return err
+		}
+		if err != nil && ctx.Err() == nil {
 			i.log.Info("relisting", "reason", err)
 		}
+		rv = 0
 	}
 	return ctx.Err()
+}
+
+// rejected reports an error that retrying the same request cannot cure.
+func rejected(err error) bool {
+	switch status.Code(err) {
+	case codes.InvalidArgument, codes.NotFound, codes.Unimplemented, codes.PermissionDenied, codes.Unauthenticated:
+		return true
+	}
+	return false
 }
 
 func (i *Informer) markSynced() {
@@ -190,6 +217,8 @@ func (i *Informer) follow(ctx context.Context, rv uint64) error {
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
+		case rejected(err):
+			return err
 		case status.Code(err) == codes.OutOfRange:
 			return fmt.Errorf("%w: %v", errCompacted, err)
 		case err != nil && !errors.Is(err, io.EOF):

@@ -362,3 +362,15 @@ cluster yet.`,
 	o.addFlags(cmd, false)
 	return cmd
 }
+
+// sleepCtx waits d unless ctx ends first; it reports whether it slept.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
