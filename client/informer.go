@@ -55,7 +55,7 @@ type InformerConfig struct {
 	// once), and lists only if the revision is compacted. For callers that
 	// listed themselves, or want changes only.
 	WatchFrom uint64
-	Handlers Handlers
+	Handlers  Handlers
 	// Logger receives relists and stream errors (nil: slog.Default()).
 	Logger *slog.Logger
 }

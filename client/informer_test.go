@@ -24,7 +24,7 @@ func startNode(t *testing.T, tune func(*node.Config)) *client.Client {
 	t.Helper()
 	cfg := node.DefaultConfig()
 	cfg.DataDir = filepath.Join(t.TempDir(), "n1")
-	cfg.APIAddr, cfg.RaftAddr, cfg.HTTPAddr, cfg.GossipAddr, cfg.NATSAddr = loopback(t), loopback(t), "", "", "127.0.0.1:0"
+	cfg.APIAddr, cfg.RaftAddr, cfg.HTTPAddr, cfg.GossipAddr, cfg.NATSAddr = "127.0.0.1:0", loopback(t), "", "", "127.0.0.1:0"
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if tune != nil {
 		tune(&cfg)

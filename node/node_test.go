@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,14 +25,35 @@ type testCluster struct {
 	nodes []*Node
 }
 
+// freeAddr returns a loopback address free for TCP and UDP, from below
+// Linux's ephemeral range: a ":0" port, once released, can be taken by an
+// outgoing connection before the node binds it (seen under load).
 func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portMu.Lock()
+	defer portMu.Unlock()
+	for tries := 0; tries < 12000; tries++ {
+		nextPort = 20000 + (nextPort-20000+1)%12000
+		addr := fmt.Sprintf("127.0.0.1:%d", nextPort)
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		u, err := net.ListenPacket("udp", addr)
+		l.Close()
+		if err != nil {
+			continue
+		}
+		u.Close()
+		return addr
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free port")
+	return ""
 }
+
+var (
+	portMu   sync.Mutex
+	nextPort = 20000 + rand.IntN(12000)
+)
 
 func newTestCluster(t *testing.T, size int) *testCluster {
 	c := &testCluster{t: t}
