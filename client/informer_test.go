@@ -219,3 +219,19 @@ func TestInformerResync(t *testing.T) {
 	inf.WaitForSync(ctx(t))
 	eventually(t, "two resyncs", func() bool { mu.Lock(); defer mu.Unlock(); return resyncs >= 2 })
 }
+
+// A request the server rejects (an unknown kind, a bad selector) ends Run
+// with the error instead of retrying forever.
+func TestInformerStopsOnRejectedRequest(t *testing.T) {
+	cl := startNode(t, nil)
+	for _, cfg := range []client.InformerConfig{
+		{Kind: "Nope"},
+		{Kind: "ConfigMap", LabelSelector: "a in (b"},
+		{Kind: "ConfigMap", WatchFrom: 1, FieldSelector: "spec.unknown=x"},
+	} {
+		err := client.NewInformer(cl, cfg).Run(ctx(t))
+		if err == nil || ctx(t).Err() != nil {
+			t.Errorf("%+v: Run returned %v", cfg, err)
+		}
+	}
+}
