@@ -104,7 +104,7 @@ func TestClusterWatchExactlyOnceFromAnyNode(t *testing.T) {
 	checkStream(t, collect(t, w, len(want)-len(want)/2-1), want[len(want)/2+1:])
 }
 
-// A consumer that does not read while thousands of events are written
+// A consumer that does not read while 10,000 events are written
 // still gets every one, in order: the server refills from the history once
 // the live buffer overflows. Closed watches are released.
 func TestClusterWatchSlowConsumer(t *testing.T) {
@@ -122,7 +122,7 @@ func TestClusterWatchSlowConsumer(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkStream(t, collect(t, w, 1), []uint64{first.Metadata.ResourceVersion})
-	want := parallelCreates(t, cl, 3000, 32)
+	want := parallelCreates(t, cl, 10000, 32) // seconds during which nothing is read
 	got := collect(t, w, len(want))
 	checkStream(t, got, want)
 	if m := metric(t, c.nodes[0], "drover_watch_refills_total"); m == "0" {
