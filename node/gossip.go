@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -76,6 +77,8 @@ type gossip struct {
 	logger *slog.Logger
 
 	leaveOnce sync.Once
+	// stopping quiets memberlist's complaints about its own shutdown.
+	stopping atomic.Bool
 
 	mu    sync.Mutex
 	meta  gossipMeta
@@ -107,7 +110,7 @@ func startGossip(id, addr string, meta gossipMeta, logger *slog.Logger) (*gossip
 	// a few seconds (shorter than the 4 s minimum) is never declared dead.
 	c.SuspicionMaxTimeoutMult = 2
 	c.Delegate, c.Events = g, g
-	c.Logger = newMemberlistLogger(logger)
+	c.Logger = newMemberlistLogger(logger, &g.stopping)
 	if g.ml, err = memberlist.Create(c); err != nil {
 		return nil, fmt.Errorf("gossip on %s: %w", addr, err)
 	}
@@ -149,6 +152,7 @@ func (g *gossip) setMeta(f func(*gossipMeta)) {
 // calls do nothing.
 func (g *gossip) leave(timeout time.Duration) {
 	g.leaveOnce.Do(func() {
+		g.stopping.Store(true)
 		if timeout > 0 {
 			g.setMeta(func(m *gossipMeta) { m.Leaving = true })
 		}

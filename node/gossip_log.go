@@ -5,15 +5,21 @@ import (
 	"context"
 	"log"
 	"log/slog"
+	"sync/atomic"
 )
 
 // newMemberlistLogger turns memberlist's "[LEVEL] memberlist: message"
-// lines into structured log records at the matching level.
-func newMemberlistLogger(l *slog.Logger) *log.Logger {
-	return log.New(memberlistWriter{l.With("component", "gossip")}, "", 0)
+// lines into structured log records at the matching level. Once stopping
+// is set, errors are logged at debug level: memberlist's goroutines report
+// the sockets its own shutdown closes.
+func newMemberlistLogger(l *slog.Logger, stopping *atomic.Bool) *log.Logger {
+	return log.New(memberlistWriter{l.With("component", "gossip"), stopping}, "", 0)
 }
 
-type memberlistWriter struct{ l *slog.Logger }
+type memberlistWriter struct {
+	l        *slog.Logger
+	stopping *atomic.Bool
+}
 
 var memberlistLevels = []struct {
 	prefix []byte
@@ -35,6 +41,9 @@ func (w memberlistWriter) Write(p []byte) (int, error) {
 		}
 	}
 	msg = bytes.TrimPrefix(msg, []byte("memberlist: "))
+	if w.stopping.Load() {
+		level = min(level, slog.LevelDebug)
+	}
 	w.l.Log(context.Background(), level, string(msg))
 	return len(p), nil
 }
