@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -184,4 +185,46 @@ func TestGossipDeadPeerCleanupAndReturn(t *testing.T) {
 	c.start(dead)
 	waitMembers(t, nodes, ids(nodes)...)
 	waitConverged(t, c.client(dead), mustList(t, c.client(rest...), false), 30*time.Second)
+}
+
+// Gossip marks a killed peer dead within ~10 s at three nodes, but a peer
+// paused for 2 s (SIGSTOP, SIGCONT) is never declared dead.
+func TestGossipPauseIsNotDeath(t *testing.T) {
+	nodes, _ := newNodes(t, 3, t.TempDir())
+	c := formCluster(t, nodes)
+	leader := c.waitLeader(30 * time.Second)
+	paused, killed := c.followers(leader)[0], c.followers(leader)[1]
+	paused.cmd.Process.Signal(syscall.SIGSTOP)
+	time.Sleep(2 * time.Second)
+	paused.cmd.Process.Signal(syscall.SIGCONT)
+
+	c.kill(killed)
+	start := time.Now()
+	deadline := start.Add(30 * time.Second)
+	for {
+		v := membersJSON(t, []*procNode{leader})
+		if gossipOf(v, killed.id) == "dead" {
+			t.Logf("%s declared dead %s after the kill", killed.id, time.Since(start).Round(100*time.Millisecond))
+			if g := gossipOf(v, paused.id); g != "alive" {
+				t.Fatalf("paused peer %s is %q", paused.id, g)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not declared dead within 30 s: %+v", killed.id, v)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if b, _ := os.ReadFile(leader.logPath); strings.Contains(string(b), "peer="+paused.id+" state=dead") {
+		t.Fatalf("the paused peer %s was declared dead at some point", paused.id)
+	}
+}
+
+func gossipOf(v *membersView, id string) string {
+	for _, m := range v.Members {
+		if m.ID == id {
+			return m.Gossip
+		}
+	}
+	return ""
 }
