@@ -3,6 +3,7 @@ package node
 import (
 	"time"
 
+	"github.com/hashicorp/memberlist"
 	"github.com/hashicorp/raft"
 
 	pb "github.com/drover/drover/proto/droverpb"
@@ -32,6 +33,7 @@ func (n *Node) status() *pb.StatusResponse {
 			n.addGossipState(m)
 			out.Members = append(out.Members, m)
 		}
+		out.Members = append(out.Members, n.gossipOnlyPeers(f.Configuration())...)
 	}
 	return out
 }
@@ -72,4 +74,26 @@ func (n *Node) addGossipState(m *pb.Member) {
 	if m.ApiAddr == "" {
 		m.ApiAddr = p.Meta.API
 	}
+}
+
+// gossipOnlyPeers lists the control-plane peers gossip shows alive that
+// are not in the Raft configuration (yet): waiting to form a cluster or to
+// be added by the leader. Their suffrage is "None".
+func (n *Node) gossipOnlyPeers(conf raft.Configuration) []*pb.Member {
+	if n.gossip == nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, s := range conf.Servers {
+		known[string(s.ID)] = true
+	}
+	var out []*pb.Member
+	for _, p := range n.gossip.servers() {
+		if known[p.ID] || p.State != memberlist.StateAlive {
+			continue
+		}
+		out = append(out, &pb.Member{Id: p.ID, RaftAddr: p.Meta.Raft, ApiAddr: p.Meta.API, Suffrage: "None",
+			Gossip: gossipStateName(p.State), GossipAddr: p.Addr})
+	}
+	return out
 }

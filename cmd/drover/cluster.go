@@ -269,8 +269,11 @@ func buildView(leader *pb.StatusResponse, byID map[string]*probe, byAddr map[str
 	for _, m := range leader.Members {
 		mv := memberView{ID: m.Id, RaftAddr: m.RaftAddr, APIAddr: m.ApiAddr, Suffrage: m.Suffrage, State: "follower",
 			Gossip: m.Gossip, GossipAddr: m.GossipAddr}
-		if m.Id == leader.LeaderId {
+		switch {
+		case m.Id == leader.LeaderId:
 			mv.State = "leader"
+		case m.Suffrage == "None":
+			mv.State = "not in raft"
 		}
 		p := byID[m.Id]
 		if p == nil && m.ApiAddr != "" {

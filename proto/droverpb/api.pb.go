@@ -971,7 +971,8 @@ type Member struct {
 	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	RaftAddr string                 `protobuf:"bytes,2,opt,name=raft_addr,json=raftAddr,proto3" json:"raft_addr,omitempty"`
 	ApiAddr  string                 `protobuf:"bytes,3,opt,name=api_addr,json=apiAddr,proto3" json:"api_addr,omitempty"`
-	// suffrage is Voter, Nonvoter or Staging.
+	// suffrage is Voter, Nonvoter or Staging; None for a peer gossip shows
+	// that is not in the Raft configuration (yet).
 	Suffrage string `protobuf:"bytes,4,opt,name=suffrage,proto3" json:"suffrage,omitempty"`
 	// gossip is the member's gossip state as the answering node sees it:
 	// alive, suspect, dead or left; empty when that node does not gossip or
