@@ -32,6 +32,11 @@ import (
 // the lowest peer bootstraps, so that peers still joining are included.
 const bootstrapSettle = time.Second
 
+// formingConfirm is how long a peer about to bootstrap waits after
+// announcing it (gossip metadata Forming) before it looks again: long
+// enough for the announcement to reach the others and theirs to reach it.
+const formingConfirm = 500 * time.Millisecond
+
 // bootstrapPoll is how often the view is looked at besides on changes.
 const bootstrapPoll = 250 * time.Millisecond
 
@@ -48,7 +53,7 @@ func (n *Node) formCluster(ctx context.Context) {
 		}
 	}
 	for !n.inConfiguration() {
-		peers, err := bootstrapPeers(n.gossip.servers(), n.cfg.BootstrapExpect)
+		peers, err := bootstrapPeers(n.gossip.servers(), n.cfg.BootstrapExpect, n.cfg.ID)
 		switch {
 		case errors.Is(err, errExistingCluster):
 			say("found an existing cluster in gossip; waiting for its leader to add this node")
@@ -66,7 +71,13 @@ func (n *Node) formCluster(ctx context.Context) {
 				say("expected peers present; waiting for the lowest id to bootstrap", "peers", view)
 				break
 			}
-			n.bootstrap(peers)
+			if n.confirmForming(ctx, view) {
+				if !n.bootstrap(peers) {
+					n.gossip.setMeta(func(m *gossipMeta) { m.Forming = false })
+				}
+			} else {
+				view = "" // settle again
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -77,7 +88,27 @@ func (n *Node) formCluster(ctx context.Context) {
 	}
 }
 
-func (n *Node) bootstrap(peers []raftstore.Peer) {
+// confirmForming closes the window in which two peers with different views
+// could both bootstrap: this peer announces that it is forming, waits, and
+// goes ahead only if its view of the fresh peers is unchanged and no other
+// peer announced the same or already belongs to a cluster. Otherwise it
+// withdraws and the views settle again (a peer that sees another forming
+// never bootstraps, bootstrapPeers).
+func (n *Node) confirmForming(ctx context.Context, view string) bool {
+	n.gossip.setMeta(func(m *gossipMeta) { m.Forming = true })
+	if sleepCtx(ctx, formingConfirm) {
+		peers, err := bootstrapPeers(n.gossip.servers(), n.cfg.BootstrapExpect, n.cfg.ID)
+		if err == nil && peerIDs(peers) == view {
+			return true
+		}
+	}
+	n.gossip.setMeta(func(m *gossipMeta) { m.Forming = false })
+	n.logger.Info("not bootstrapping yet: the view changed or another peer is forming a cluster")
+	return false
+}
+
+// bootstrap forms the cluster; false if it could not (the loop retries).
+func (n *Node) bootstrap(peers []raftstore.Peer) bool {
 	err := n.store.Bootstrap(peers)
 	switch {
 	case err == nil:
@@ -86,7 +117,9 @@ func (n *Node) bootstrap(peers []raftstore.Peer) {
 		n.logger.Info("not bootstrapping: this node already has Raft state")
 	default:
 		n.logger.Error("bootstrap failed", "err", err)
+		return false
 	}
+	return true
 }
 
 // peerIDs lists the peers' ids, comma-separated.
@@ -100,13 +133,15 @@ func peerIDs(peers []raftstore.Peer) string {
 
 var (
 	errExistingCluster = errors.New("a peer already belongs to a cluster")
+	errOtherForming    = errors.New("another peer is forming a cluster")
 	errExpectMismatch  = errors.New("peers disagree on --bootstrap-expect")
 	errTooFewPeers     = errors.New("fewer peers than expected")
 )
 
 // bootstrapPeers returns the voters of a new cluster from the servers
-// gossip shows (sorted by id), or why there is none yet.
-func bootstrapPeers(servers []peerState, expect int) ([]raftstore.Peer, error) {
+// gossip shows (sorted by id), or why there is none yet; self is the
+// asking peer, whose own Forming flag does not count.
+func bootstrapPeers(servers []peerState, expect int, self string) ([]raftstore.Peer, error) {
 	var peers []raftstore.Peer
 	for _, s := range servers {
 		if s.State != memberlist.StateAlive {
@@ -114,6 +149,9 @@ func bootstrapPeers(servers []peerState, expect int) ([]raftstore.Peer, error) {
 		}
 		if s.Meta.Member {
 			return nil, errExistingCluster
+		}
+		if s.Meta.Forming && s.ID != self {
+			return nil, fmt.Errorf("%w: %s", errOtherForming, s.ID)
 		}
 		if s.Meta.Expect != expect {
 			return nil, fmt.Errorf("%w: peer %s expects %d, this node %d", errExpectMismatch, s.ID, s.Meta.Expect, expect)

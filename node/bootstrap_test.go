@@ -14,6 +14,11 @@ func serverPeer(id string, expect int, member bool, state memberlist.NodeStateTy
 		Meta: gossipMeta{Role: roleServer, Raft: id + ":7701", Expect: expect, Member: member}}
 }
 
+func forming(p peerState) peerState {
+	p.Meta.Forming = true
+	return p
+}
+
 func TestBootstrapPeers(t *testing.T) {
 	alive, dead := memberlist.StateAlive, memberlist.StateDead
 	cases := []struct {
@@ -33,9 +38,13 @@ func TestBootstrapPeers(t *testing.T) {
 			serverPeer("c", 3, false, alive)}, "", errExpectMismatch},
 		{"existing cluster", []peerState{serverPeer("a", 3, false, alive), serverPeer("b", 0, true, alive),
 			serverPeer("c", 3, false, alive)}, "", errExistingCluster},
+		{"another peer forming", []peerState{serverPeer("a", 3, false, alive), forming(serverPeer("b", 3, false, alive)),
+			serverPeer("c", 3, false, alive)}, "", errOtherForming},
+		{"its own announcement does not count", []peerState{forming(serverPeer("a", 3, false, alive)),
+			serverPeer("b", 3, false, alive), serverPeer("c", 3, false, alive)}, "a,b,c", nil},
 	}
 	for _, c := range cases {
-		peers, err := bootstrapPeers(c.servers, 3)
+		peers, err := bootstrapPeers(c.servers, 3, "a")
 		if !errors.Is(err, c.err) || (err == nil && peerIDs(peers) != c.want) {
 			t.Errorf("%s: got %q, %v; want %q, %v", c.name, peerIDs(peers), err, c.want, c.err)
 		}

@@ -35,6 +35,9 @@ type gossipMeta struct {
 	// Member is set once the peer holds Raft state: it belongs to a
 	// cluster, so no one may bootstrap a new one with it.
 	Member bool `json:"member,omitempty"`
+	// Forming is set while the peer is about to bootstrap a new cluster
+	// (bootstrap.go): no other peer may bootstrap meanwhile.
+	Forming bool `json:"forming,omitempty"`
 	// Fresh is set when the peer started with an empty Raft log, which a
 	// leader must not count on as a voter before it has caught up.
 	Fresh bool `json:"fresh,omitempty"`

@@ -45,7 +45,7 @@ func (n *Node) gossipLoop(ctx context.Context) {
 		case in:
 			wasMember = true
 			n.gossip.setMeta(func(m *gossipMeta) {
-				m.Member = true
+				m.Member, m.Forming = true, false
 				m.Fresh = m.Fresh && suffrage != raft.Nonvoter
 			})
 		case wasMember:

@@ -228,3 +228,24 @@ func gossipOf(v *membersView, id string) string {
 	}
 	return ""
 }
+
+// Four fresh peers started together with --bootstrap-expect 3 form one
+// cluster, not two: exactly one bootstraps, and the fourth is added and
+// promoted by its leader.
+func TestGossipMorePeersThanExpectedFormOneCluster(t *testing.T) {
+	nodes, _ := newNodes(t, 4, t.TempDir())
+	c := runNodes(t, nodes, "--bootstrap-expect", "3", "--join", joinList(nodes), "--promote-after", "1s")
+	waitMembers(t, nodes, ids(nodes)...)
+	bootstrapped := 0
+	for _, n := range nodes {
+		if b, _ := os.ReadFile(n.logPath); strings.Contains(string(b), "bootstrapped a new cluster") {
+			bootstrapped++
+		}
+	}
+	if bootstrapped != 1 {
+		t.Fatalf("%d peers bootstrapped, want exactly 1", bootstrapped)
+	}
+	if _, err := c.client().Create(ctxT(t, 30*time.Second), configMap("one-cluster", "x")); err != nil {
+		t.Fatal(err)
+	}
+}
