@@ -28,6 +28,20 @@ func formCluster(t *testing.T, nodes []*procNode, extra ...string) *procCluster 
 	return c
 }
 
+// oneBootstrapper fails unless exactly one node logged bootstrapping.
+func oneBootstrapper(t *testing.T, nodes []*procNode) {
+	t.Helper()
+	bootstrapped := 0
+	for _, n := range nodes {
+		if b, _ := os.ReadFile(n.logPath); strings.Contains(string(b), "bootstrapped a new cluster") {
+			bootstrapped++
+		}
+	}
+	if bootstrapped != 1 {
+		t.Fatalf("%d nodes bootstrapped, want exactly 1", bootstrapped)
+	}
+}
+
 // waitSuffrage waits until the members seen through via list id with the
 // given suffrage.
 func waitSuffrage(t *testing.T, via []*procNode, id, suffrage string, timeout time.Duration) {
@@ -60,15 +74,7 @@ func TestGossipBootstrapExpect(t *testing.T) {
 					t.Fatalf("member %s gossip %q, want alive", m.ID, m.Gossip)
 				}
 			}
-			bootstrapped := 0
-			for _, n := range nodes {
-				if b, _ := os.ReadFile(n.logPath); strings.Contains(string(b), "bootstrapped a new cluster") {
-					bootstrapped++
-				}
-			}
-			if bootstrapped != 1 {
-				t.Fatalf("%d nodes bootstrapped, want exactly 1", bootstrapped)
-			}
+			oneBootstrapper(t, nodes)
 			want := map[string]uint64{}
 			for _, n := range nodes {
 				o, err := c.client(n).Create(ctxT(t, 30*time.Second), configMap("via-"+n.id, "x"))
@@ -236,15 +242,7 @@ func TestGossipMorePeersThanExpectedFormOneCluster(t *testing.T) {
 	nodes, _ := newNodes(t, 4, t.TempDir())
 	c := runNodes(t, nodes, "--bootstrap-expect", "3", "--join", joinList(nodes), "--promote-after", "1s")
 	waitMembers(t, nodes, ids(nodes)...)
-	bootstrapped := 0
-	for _, n := range nodes {
-		if b, _ := os.ReadFile(n.logPath); strings.Contains(string(b), "bootstrapped a new cluster") {
-			bootstrapped++
-		}
-	}
-	if bootstrapped != 1 {
-		t.Fatalf("%d peers bootstrapped, want exactly 1", bootstrapped)
-	}
+	oneBootstrapper(t, nodes)
 	if _, err := c.client().Create(ctxT(t, 30*time.Second), configMap("one-cluster", "x")); err != nil {
 		t.Fatal(err)
 	}
