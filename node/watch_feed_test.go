@@ -3,14 +3,18 @@ package node
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/drover/drover/client"
 	pb "github.com/drover/drover/proto/droverpb"
 )
 
@@ -80,5 +84,77 @@ func forgeBatch(t *testing.T, n *Node, dataDir string) {
 	}
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With --nats-url a node runs no NATS server of its own: it publishes its
+// events to the given one, and its watches are served through it.
+func TestExternalNATS(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	defer srv.Shutdown()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("external nats did not start")
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.APIAddr, cfg.RaftAddr, cfg.HTTPAddr, cfg.GossipAddr = "127.0.0.1:0", freeAddr(t), "", ""
+	cfg.NATSAddr, cfg.NATSURL = freeAddr(t), srv.ClientURL()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	n, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if n.natsServer != nil {
+		t.Fatal("a node given --nats-url started its own server")
+	}
+	sub, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	msgs := make(chan *nats.Msg, 10)
+	if _, err := sub.ChanSubscribe("drover.events."+cfg.ID+".ConfigMap.>", msgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.New([]string{n.APIAddr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for !n.Store().IsLeader() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n.hub.Watchers() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	created, err := cl.Create(ctx, configMapIn("default", "ext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := w.Recv()
+	if err != nil || ev.Revision != created.Metadata.ResourceVersion {
+		t.Fatalf("watch: %v %v", ev, err)
+	}
+	select {
+	case m := <-msgs:
+		if m.Header.Get("Drover-Revision") != fmt.Sprint(created.Metadata.ResourceVersion) {
+			t.Fatalf("external subject got revision %s", m.Header.Get("Drover-Revision"))
+		}
+	case <-ctx.Done():
+		t.Fatal("nothing published to the external nats")
 	}
 }
