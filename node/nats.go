@@ -103,9 +103,10 @@ func (e *embeddedNATS) shutdown() {
 	e.srv.WaitForShutdown()
 }
 
-// connectNATS connects the node's publisher. With an embedded server it
-// uses the token; an external URL carries its own credentials.
-func connectNATS(id, url, token string, logger *slog.Logger) (*nats.Conn, error) {
+// connectNATS connects the node's publisher. With an embedded server (srv
+// set) it connects in process, without a socket, and uses the token; an
+// external URL carries its own credentials.
+func connectNATS(id, url, token string, srv *server.Server, logger *slog.Logger) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name("drover-node-" + id), nats.MaxReconnects(-1),
 		nats.ReconnectWait(100 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -116,6 +117,9 @@ func connectNATS(id, url, token string, logger *slog.Logger) (*nats.Conn, error)
 		nats.ReconnectHandler(func(*nats.Conn) { logger.Info("nats reconnected") })}
 	if token != "" {
 		opts = append(opts, nats.Token(token))
+	}
+	if srv != nil {
+		opts = append(opts, nats.InProcessServer(srv))
 	}
 	return nats.Connect(url, opts...)
 }

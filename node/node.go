@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
 
@@ -166,7 +167,11 @@ func (n *Node) openNATS() (*natsPublisher, error) {
 	if url == "" {
 		return nil, nil
 	}
-	nc, err := connectNATS(n.cfg.ID, url, token, n.logger.With("component", "nats-publisher"))
+	var srv *server.Server
+	if n.natsServer != nil {
+		srv = n.natsServer.srv
+	}
+	nc, err := connectNATS(n.cfg.ID, url, token, srv, n.logger.With("component", "nats-publisher"))
 	if err != nil {
 		return nil, fmt.Errorf("connect to nats at %s: %w", url, err)
 	}
