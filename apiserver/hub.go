@@ -76,26 +76,25 @@ func (h *Hub) Publish(events []*pb.Event, applied uint64) {
 
 // Interrupt makes every watch refill from the history: its feed missed
 // batches. Unlike Reset it counts as a refill.
-func (h *Hub) Interrupt() {
+func (h *Hub) Interrupt() { h.dropAll(true) }
+
+// dropAll cuts every subscription loose; each watch refills from the
+// history. asRefills counts them as refills.
+func (h *Hub) dropAll(asRefills bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for sub := range h.subs {
 		sub.markLost()
 		delete(h.subs, sub)
-		h.refills++
+		if asRefills {
+			h.refills++
+		}
 	}
 }
 
 // Reset tells every subscription that the state was replaced (a snapshot
 // was installed): each watch refills from the history.
-func (h *Hub) Reset(uint64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for sub := range h.subs {
-		sub.markLost()
-		delete(h.subs, sub)
-	}
-}
+func (h *Hub) Reset(uint64) { h.dropAll(false) }
 
 // SetDemand installs the demand hook; call it before the hub is used.
 func (h *Hub) SetDemand(demand func(active bool) error) { h.demand = demand }

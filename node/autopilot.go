@@ -104,10 +104,7 @@ func (a *pilot) reconcile(ctx context.Context) {
 // addNewPeers adds peers that gossip shows alive and Raft does not know,
 // as non-voters.
 func (a *pilot) addNewPeers(conf raft.Configuration) {
-	known := map[string]bool{}
-	for _, s := range conf.Servers {
-		known[string(s.ID)] = true
-	}
+	known := serverIDs(conf)
 	for _, p := range a.n.gossip.servers() {
 		if known[p.ID] || p.State != memberlist.StateAlive || p.Meta.Raft == "" || a.n.removedSince(p.ID, p.Since) {
 			continue
@@ -235,6 +232,15 @@ func (a *pilot) removeDeadPeers(conf raft.Configuration) {
 // gone reports whether gossip considers a peer dead or departed.
 func gone(p peerState) bool {
 	return p.State == memberlist.StateDead || p.State == memberlist.StateLeft
+}
+
+// serverIDs is the set of ids in a configuration.
+func serverIDs(conf raft.Configuration) map[string]bool {
+	ids := make(map[string]bool, len(conf.Servers))
+	for _, s := range conf.Servers {
+		ids[string(s.ID)] = true
+	}
+	return ids
 }
 
 func countVoters(conf raft.Configuration) int {

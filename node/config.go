@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,6 +151,19 @@ func (c Config) validatePeers() error {
 		return fmt.Errorf("peers must include this node (%s)", c.ID)
 	}
 	return nil
+}
+
+// splitAddr splits a HOST:PORT listen address; what names it in errors.
+func splitAddr(what, addr string) (string, int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s address %q: %w", what, addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s address %q: bad port", what, addr)
+	}
+	return host, port, nil
 }
 
 // discovers reports whether the node finds its cluster through gossip

@@ -71,7 +71,7 @@ type natsPublisher struct {
 }
 
 func newNATSPublisher(nc *nats.Conn, node string, logger *slog.Logger) *natsPublisher {
-	return &natsPublisher{nc: nc, node: subjectToken(node), logger: logger, prevSeq: -1}
+	return &natsPublisher{nc: nc, node: node, logger: logger, prevSeq: -1}
 }
 
 // Publish implements raftstore.Publisher.

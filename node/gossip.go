@@ -93,13 +93,9 @@ type gossip struct {
 
 // startGossip joins nothing yet: it only listens on addr as id.
 func startGossip(id, addr string, meta gossipMeta, logger *slog.Logger) (*gossip, error) {
-	host, portStr, err := net.SplitHostPort(addr)
+	host, port, err := splitAddr("gossip", addr)
 	if err != nil {
-		return nil, fmt.Errorf("gossip address %q: %w", addr, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, fmt.Errorf("gossip address %q: bad port", addr)
+		return nil, err
 	}
 	g := &gossip{self: id, logger: logger, meta: meta, peers: map[string]*peerState{}, changed: make(chan struct{})}
 	c := memberlist.DefaultLANConfig()

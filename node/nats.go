@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -65,13 +63,9 @@ type embeddedNATS struct {
 // startNATS runs a NATS server on addr (port 0 picks a free port) that
 // requires the node's token.
 func startNATS(id, addr, dataDir string, logger *slog.Logger) (*embeddedNATS, error) {
-	host, portStr, err := net.SplitHostPort(addr)
+	host, port, err := splitAddr("nats", addr)
 	if err != nil {
-		return nil, fmt.Errorf("nats address %q: %w", addr, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, fmt.Errorf("nats address %q: bad port", addr)
+		return nil, err
 	}
 	if port == 0 {
 		port = server.RANDOM_PORT

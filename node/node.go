@@ -156,29 +156,27 @@ func (n *Node) open() error {
 // the publisher of applied events; nil when the node has neither.
 func (n *Node) openNATS() (*natsPublisher, error) {
 	url, token := n.cfg.NATSURL, ""
+	var srv *server.Server // the embedded server, if any
 	if url == "" && n.cfg.NATSAddr != "" {
-		srv, err := startNATS(n.cfg.ID, n.cfg.NATSAddr, n.cfg.DataDir, n.logger)
+		e, err := startNATS(n.cfg.ID, n.cfg.NATSAddr, n.cfg.DataDir, n.logger)
 		if err != nil {
 			return nil, err
 		}
-		n.natsServer = srv
-		url, token = srv.URL(), srv.token
+		n.natsServer = e
+		url, token, srv = e.URL(), e.token, e.srv
 	}
 	if url == "" {
 		return nil, nil
 	}
-	var srv *server.Server
-	if n.natsServer != nil {
-		srv = n.natsServer.srv
-	}
-	nc, err := connectNATS(n.cfg.ID, url, token, srv, n.logger.With("component", "nats-publisher"))
+	log := n.logger.With("component", "nats-publisher")
+	nc, err := connectNATS(n.cfg.ID, url, token, srv, log)
 	if err != nil {
 		return nil, fmt.Errorf("connect to nats at %s: %w", url, err)
 	}
 	n.natsConn = nc
-	pub := newNATSPublisher(nc, n.cfg.ID, n.logger.With("component", "nats-publisher"))
-	if n.natsServer != nil {
-		pub.interested = n.natsServer.srv.GlobalAccount().SubscriptionInterest
+	pub := newNATSPublisher(nc, n.cfg.ID, log)
+	if srv != nil {
+		pub.interested = srv.GlobalAccount().SubscriptionInterest
 	}
 	return pub, nil
 }

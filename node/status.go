@@ -83,10 +83,7 @@ func (n *Node) gossipOnlyPeers(conf raft.Configuration) []*pb.Member {
 	if n.gossip == nil {
 		return nil
 	}
-	known := map[string]bool{}
-	for _, s := range conf.Servers {
-		known[string(s.ID)] = true
-	}
+	known := serverIDs(conf)
 	var out []*pb.Member
 	for _, p := range n.gossip.servers() {
 		if known[p.ID] || p.State != memberlist.StateAlive {

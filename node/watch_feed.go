@@ -84,16 +84,10 @@ func (f *watchFeed) demand(active bool) error {
 
 // stopIfIdle unsubscribes when no watch came back during the delay.
 func (f *watchFeed) stopIfIdle() {
-	if f.hub.Watchers() > 0 {
-		f.mu.Lock()
-		f.idle = nil
-		f.mu.Unlock()
-		return
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.idle = nil
-	if f.sub != nil {
+	if f.sub != nil && f.hub.Watchers() == 0 {
 		_ = f.sub.Unsubscribe()
 		f.sub = nil
 	}

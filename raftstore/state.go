@@ -148,7 +148,7 @@ func (a *applier) encodeEvent(ev *pb.Event) []byte {
 	bare := &pb.Event{Type: ev.Type, Object: ev.Object, Revision: ev.Revision, Timestamp: ev.Timestamp}
 	a.reserve(marshalOpts.Size(bare) + protowire.SizeTag(eventPrevField) + protowire.SizeBytes(len(a.loadedBytes)))
 	start := len(a.buf)
-	a.buf = a.appendMarshal(a.buf, bare)
+	a.buf = appendMarshal(a.buf, bare)
 	a.buf = protowire.AppendTag(a.buf, eventPrevField, protowire.BytesType)
 	a.buf = protowire.AppendBytes(a.buf, a.loadedBytes)
 	return a.buf[start:len(a.buf):len(a.buf)]
@@ -176,13 +176,13 @@ func (a *applier) key(kind, ns, name string) []byte {
 func (a *applier) marshal(m proto.Message) []byte {
 	a.reserve(marshalOpts.Size(m))
 	start := len(a.buf)
-	a.buf = a.appendMarshal(a.buf, m)
+	a.buf = appendMarshal(a.buf, m)
 	return a.buf[start:len(a.buf):len(a.buf)]
 }
 
 // appendMarshal appends m's deterministic encoding to b, reusing the
 // sizes marshalOpts.Size(m) just cached in m.
-func (a *applier) appendMarshal(b []byte, m proto.Message) []byte {
+func appendMarshal(b []byte, m proto.Message) []byte {
 	b, err := sizedMarshalOpts.MarshalAppend(b, m)
 	if err != nil {
 		panic(fmt.Sprintf("raftstore: marshal: %v", err))
