@@ -153,9 +153,14 @@ func (s *Server) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// notInRaft is the suffrage a status gives a peer that gossip shows but
+// the Raft configuration does not hold: it is no member to remove.
+const notInRaft = "None"
+
+// findMember returns the Raft member id, nil when there is none.
 func findMember(st *pb.StatusResponse, id string) *pb.Member {
 	for _, m := range st.GetMembers() {
-		if m.Id == id {
+		if m.Id == id && m.Suffrage != notInRaft {
 			return m
 		}
 	}
@@ -175,7 +180,9 @@ func countVoters(st *pb.StatusResponse) int {
 func memberIDs(st *pb.StatusResponse) []string {
 	var ids []string
 	for _, m := range st.GetMembers() {
-		ids = append(ids, m.Id)
+		if m.Suffrage != notInRaft {
+			ids = append(ids, m.Id)
+		}
 	}
 	return ids
 }
