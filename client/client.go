@@ -40,17 +40,26 @@ type Client struct {
 // New connects lazily to the given endpoints (HOST:PORT). At least one is
 // required.
 func New(endpoints []string) (*Client, error) {
+	return NewWithDialOptions(endpoints)
+}
+
+// NewWithDialOptions is New with extra gRPC dial options, applied after the
+// defaults: a custom dialer, for example, that opens its sockets in another
+// network namespace (cluster-test does).
+func NewWithDialOptions(endpoints []string, extra ...grpc.DialOption) (*Client, error) {
 	eps := cleanEndpoints(endpoints)
 	if len(eps) == 0 {
 		return nil, errors.New("client: no endpoint given")
 	}
 	c := &Client{endpoints: eps}
+	opts := append([]grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(MaxMessageSize),
+			grpc.MaxCallSendMsgSize(MaxMessageSize)),
+	}, extra...)
 	for _, ep := range eps {
-		conn, err := grpc.NewClient(ep,
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultCallOptions(
-				grpc.MaxCallRecvMsgSize(MaxMessageSize),
-				grpc.MaxCallSendMsgSize(MaxMessageSize)))
+		conn, err := grpc.NewClient(ep, opts...)
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("client: endpoint %s: %w", ep, err)
