@@ -12,13 +12,27 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// startHTTP serves health, metrics and profiles on cfg.HTTPAddr:
+// startHTTP serves health, metrics, profiles and replica-agreement checks
+// on cfg.HTTPAddr:
 //
 //	/healthz        200 while the node runs
 //	/readyz         200 once the node knows a leader, else 503
 //	/status         this node's Raft view as JSON
 //	/metrics        Prometheus metrics
 //	/debug/pprof/   Go profiles
+//	GET /debug/fsm-hash[?index=N]
+//	                the FSM hash chain as JSON {"applied_index":A,"hash":"<hex>"}
+//	                (raftstore.FSM.HashChain); with index, the chain once entry N
+//	                was applied, {"index":N,"applied_index":A,"hash":"<hex>"}, or
+//	                404 when N is not among the last 1024 command entries kept
+//	GET /debug/raft-log[?from=A&to=B]
+//	                a digest of the local Raft log as JSON {"first_index",
+//	                "last_index","commit_index","entries":[{"index","term",
+//	                "type","sha256"}]}: entries held in [A, B] (default: all),
+//	                at most 10,000 per call (raftstore.Store.LogDigest); page on
+//	                with from = the last index returned + 1
+//
+// A malformed, repeated or unknown query parameter gets a 400.
 func (n *Node) startHTTP() error {
 	if n.cfg.HTTPAddr == "" {
 		return nil
@@ -32,6 +46,8 @@ func (n *Node) startHTTP() error {
 	mux.HandleFunc("/readyz", n.serveReady)
 	mux.HandleFunc("/status", n.serveStatus)
 	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /debug/fsm-hash", n.serveFSMHash)
+	mux.HandleFunc("GET /debug/raft-log", n.serveRaftLog)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

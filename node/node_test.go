@@ -55,7 +55,8 @@ var (
 	nextPort = 20000 + rand.IntN(12000)
 )
 
-func newTestCluster(t *testing.T, size int) *testCluster {
+// newTestCluster starts size nodes; opts adjust every node's configuration.
+func newTestCluster(t *testing.T, size int, opts ...func(*Config)) *testCluster {
 	c := &testCluster{t: t}
 	var peers []raftstore.Peer
 	for i := 0; i < size; i++ {
@@ -65,6 +66,9 @@ func newTestCluster(t *testing.T, size int) *testCluster {
 		cfg.APIAddr, cfg.RaftAddr, cfg.HTTPAddr, cfg.GossipAddr = freeAddr(t), freeAddr(t), "", freeAddr(t)
 		cfg.NATSAddr = "127.0.0.1:0"
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		for _, opt := range opts {
+			opt(&cfg)
+		}
 		peers = append(peers, raftstore.Peer{ID: cfg.ID, Addr: cfg.RaftAddr})
 		c.cfgs = append(c.cfgs, cfg)
 	}

@@ -42,6 +42,7 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 		f.fatal("begin transaction", err)
 	}
 	a := newApplier(tx, f.arena, &f.requests)
+	f.chain.begin(a.meta)
 	last := f.applied.Load()
 	applied := last
 	for i, l := range logs {
@@ -50,6 +51,7 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 		}
 		if l.Type == raft.LogCommand {
 			resps[i] = &ApplyResult{Results: a.command(l.Index, f.decode(l))}
+			f.chain.add(l.Index, l.Data)
 		}
 		applied = l.Index
 	}
@@ -61,10 +63,12 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 	return a.events, applied, true
 }
 
-// commit records the applied index, commits, and advances the counters.
+// commit records the applied index and the hash chain, commits, and
+// advances the counters.
 func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
 	a.finish()
 	a.putUint64(a.meta, keyApplied, applied)
+	f.chain.store(a)
 	compacted := getUint64(a.meta, keyCompacted)
 	if err := tx.Commit(); err != nil {
 		f.fatal("commit", err)
@@ -74,6 +78,7 @@ func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
 	}
 	f.requests.merge(a.added, a.forgotten)
 	f.compacted.Store(compacted)
+	f.chain.publish(applied)
 	f.setApplied(applied)
 }
 

@@ -42,3 +42,20 @@ func benchApplyBatch(b *testing.B, withID bool) {
 		f.ApplyBatch(logs)
 	}
 }
+
+// BenchmarkHashChainAdd measures the hash chain's cost per command entry,
+// for an entry the size of BenchmarkApplyBatch's creates.
+func BenchmarkHashChainAdd(b *testing.B) {
+	o := obj("Pod", "default", "pod-12345", `{"containers":[{"name":"c","image":"busybox"}]}`)
+	data := logEntry(b, 1, &pb.Command{Ops: []*pb.Op{create(o)}, Timestamp: 12345}).Data
+	c := newHashChain()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%64 == 0 {
+			c.pending = c.pending[:0]
+		}
+		c.add(uint64(i), data)
+	}
+}

@@ -155,3 +155,82 @@ func TestRestoreRejectsGarbage(t *testing.T) {
 		t.Fatalf("state lost after a failed restore: %v", err)
 	}
 }
+
+// The chain is stored with the applied index: after a process crash the
+// reopened FSM has it, replay of the applied entries leaves it, and later
+// entries extend it as they extend a store that never crashed.
+func TestHashChainSurvivesReplay(t *testing.T) {
+	boot := "boot-1"
+	withBootID(t, &boot)
+	s := newStore(t)
+	logs := seed(t, s)
+	index, before := s.HashChain()
+	if want := chainOf(logs)[3]; index != 3 || before != want {
+		t.Fatalf("chain at %d %x, want 3 %x", index, before, want)
+	}
+	s.crash()
+
+	s2 := openStore(t, s.path)
+	if index, h := s2.HashChain(); index != 3 || h != before {
+		t.Fatalf("reopened: chain at %d %x, want 3 %x", index, h, before)
+	}
+	if h, ok := s2.HashAt(3); !ok || h != before {
+		t.Fatalf("HashAt(3) after reopen: %x %v", h, ok)
+	}
+	if _, ok := s2.HashAt(2); ok {
+		t.Fatal("HashAt(2) answered for an entry applied before the reopen")
+	}
+	s2.ApplyBatch(logs)
+	if index, h := s2.HashChain(); index != 3 || h != before {
+		t.Fatalf("replay changed the chain: %d %x", index, h)
+	}
+	next := logEntry(t, 4, &pb.Command{Ops: []*pb.Op{create(obj("Pod", "default", "c", `{}`))}, Timestamp: 43})
+	s2.ApplyBatch([]*raft.Log{next})
+	all := append(logs[:len(logs):len(logs)], next)
+	fresh := newStore(t)
+	fresh.ApplyBatch(all)
+	i1, h1 := s2.HashChain()
+	i2, h2 := fresh.HashChain()
+	if i1 != 4 || i1 != i2 || h1 != h2 || h1 != chainOf(all)[4] {
+		t.Fatalf("after replay %d %x, fresh %d %x", i1, h1, i2, h2)
+	}
+}
+
+// A snapshot carries the chain: a fresh FSM restored from it reports the
+// source's chain at the snapshot's index, and the entries after it bring
+// both to the same value.
+func TestHashChainSnapshotRestore(t *testing.T) {
+	src := newStore(t)
+	seed(t, src)
+	src.ok(update(obj("Pod", "default", "a", `{"v":2}`)))
+	_, atSnap := src.HashChain()
+	snap, err := src.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := logEntry(t, 5, &pb.Command{Ops: []*pb.Op{del("Pod", "default", "b")}, Timestamp: 99})
+	src.ApplyBatch([]*raft.Log{later})
+	sink := &memSink{}
+	if err := snap.Persist(sink); err != nil {
+		t.Fatal(err)
+	}
+	snap.Release()
+
+	dst := newStore(t)
+	dst.ok(create(nsObj("other"))) // state and chain the restore replaces
+	if err := dst.Restore(io.NopCloser(bytes.NewReader(sink.Bytes()))); err != nil {
+		t.Fatal(err)
+	}
+	if index, h := dst.HashChain(); index != 4 || h != atSnap {
+		t.Fatalf("restored chain at %d %x, want 4 %x", index, h, atSnap)
+	}
+	if _, ok := dst.HashAt(1); ok {
+		t.Fatal("HashAt(1) answered from before the restore")
+	}
+	dst.ApplyBatch([]*raft.Log{later})
+	i1, h1 := src.HashChain()
+	i2, h2 := dst.HashChain()
+	if i1 != 5 || i1 != i2 || h1 != h2 {
+		t.Fatalf("source %d %x, restored %d %x", i1, h1, i2, h2)
+	}
+}

@@ -63,6 +63,7 @@ type FSM struct {
 	arena []byte // write arena, used by the Raft FSM goroutine only
 
 	requests requestMemory // remembered request ids (requests.go)
+	chain    *hashChain    // the FSM hash chain (chain.go)
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
@@ -73,7 +74,7 @@ func OpenFSM(cfg FSMConfig) (*FSM, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("raftstore: FSMConfig.Path is empty")
 	}
-	f := &FSM{cfg: cfg, log: cfg.Logger, waitCh: make(chan struct{}), closed: make(chan struct{})}
+	f := &FSM{cfg: cfg, log: cfg.Logger, waitCh: make(chan struct{}), closed: make(chan struct{}), chain: newHashChain()}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
@@ -104,6 +105,7 @@ func (f *FSM) openDB() error {
 		return fmt.Errorf("raftstore: open %s: %w", f.cfg.Path, err)
 	}
 	var applied, compacted uint64
+	var chain [32]byte
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -121,6 +123,7 @@ func (f *FSM) openDB() error {
 			return err
 		}
 		applied, compacted = readMeta(tx)
+		chain = readChain(tx.Bucket(bucketMeta))
 		f.requests.load(tx)
 		// A file written before the event counter existed (or restored
 		// from such a snapshot) gets it once here.
@@ -136,6 +139,7 @@ func (f *FSM) openDB() error {
 	f.db = db
 	f.applied.Store(applied)
 	f.compacted.Store(compacted)
+	f.chain.reset(applied, chain)
 	return nil
 }
 
