@@ -45,6 +45,9 @@ func (s *Server) Get(ctx context.Context, req *pb.GetRequest) (*pb.Object, error
 // linearizable runs the read barrier here if this node leads, or returns
 // the leader's connection to forward to.
 func (s *Server) linearizable(ctx context.Context) (forwardTo *grpc.ClientConn, err error) {
+	if plantedStaleReads && !s.cfg.Store.IsLeader() {
+		return nil, nil // the planted bug: see plantedbug_on.go
+	}
 	conn, err := s.route(ctx)
 	if err != nil || conn != nil {
 		return conn, err

@@ -92,12 +92,17 @@ func (c *testCluster) closeAll() {
 	}
 }
 
-// leader waits for a node that leads an established term.
+// leader waits for a node that leads an established term and has made
+// the "default" namespace (a new leader's first writes), so that tests can
+// write there at once.
 func (c *testCluster) leader() (int, *Node) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for i, n := range c.nodes {
-			if n != nil && n.Store().IsLeader() {
+			if n == nil || !n.Store().IsLeader() {
+				continue
+			}
+			if _, err := n.fsm.Get("Namespace", "", "default"); err == nil {
 				return i, n
 			}
 		}
