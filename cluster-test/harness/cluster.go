@@ -1,0 +1,224 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/drover/drover/client"
+)
+
+// ClusterConfig describes the nodes to run.
+type ClusterConfig struct {
+	// Binary is the drover executable.
+	Binary string
+	// Nodes is the cluster size (3 or 5).
+	Nodes int
+	// Dir holds one data dir and one log file per node.
+	Dir string
+	// ExtraArgs are appended to every node's command line.
+	ExtraArgs []string
+}
+
+// Cluster is a set of drover node processes, one per network namespace.
+type Cluster struct {
+	cfg ClusterConfig
+	net Network
+
+	mu    sync.Mutex
+	procs []*proc // index i-1 is node i
+}
+
+// proc is one node's current process.
+type proc struct {
+	cmd     *exec.Cmd
+	done    chan struct{}
+	stopped bool // SIGSTOPped
+}
+
+// NewCluster prepares, but does not start, the nodes.
+func NewCluster(cfg ClusterConfig, n Network) *Cluster {
+	return &Cluster{cfg: cfg, net: n, procs: make([]*proc, cfg.Nodes)}
+}
+
+// Size is the number of nodes.
+func (c *Cluster) Size() int { return c.cfg.Nodes }
+
+// ID is node i's Raft id (i is 1-based).
+func (c *Cluster) ID(i int) string { return fmt.Sprintf("n%d", i) }
+
+// Index is the 1-based number of the node with Raft id id, or 0.
+func (c *Cluster) Index(id string) int {
+	for i := 1; i <= c.cfg.Nodes; i++ {
+		if c.ID(i) == id {
+			return i
+		}
+	}
+	return 0
+}
+
+// APIAddr is node i's gRPC address.
+func (c *Cluster) APIAddr(i int) string { return c.addr(i, portAPI) }
+
+// HTTPAddr is node i's health and debug address.
+func (c *Cluster) HTTPAddr(i int) string { return c.addr(i, portHTTP) }
+
+func (c *Cluster) addr(i, port int) string {
+	return net.JoinHostPort(c.net.NodeIP(i), fmt.Sprint(port))
+}
+
+// DataDir is node i's data directory.
+func (c *Cluster) DataDir(i int) string { return filepath.Join(c.cfg.Dir, "data", c.ID(i)) }
+
+// LogPath is node i's log file (appended to across restarts).
+func (c *Cluster) LogPath(i int) string { return filepath.Join(c.cfg.Dir, c.ID(i)+".log") }
+
+// args is node i's command line.
+func (c *Cluster) args(i int) []string {
+	var peers, gossip []string
+	for j := 1; j <= c.cfg.Nodes; j++ {
+		peers = append(peers, c.ID(j)+"="+c.addr(j, portRaft))
+		if j != i {
+			gossip = append(gossip, c.addr(j, portGossip))
+		}
+	}
+	args := []string{"node", "--id", c.ID(i), "--data-dir", c.DataDir(i),
+		"--api-addr", c.APIAddr(i), "--raft-addr", c.addr(i, portRaft),
+		"--http-addr", c.HTTPAddr(i), "--gossip-addr", c.addr(i, portGossip),
+		"--nats-addr", c.addr(i, portNATS), "--peers", strings.Join(peers, ","),
+		"--join", strings.Join(gossip, ",")}
+	return append(args, c.cfg.ExtraArgs...)
+}
+
+// Start starts node i; it must not be running.
+func (c *Cluster) Start(i int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.procs[i-1]; p != nil && !p.exited() {
+		return fmt.Errorf("node %s is already running", c.ID(i))
+	}
+	logf, err := os.OpenFile(c.LogPath(i), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(logf, "=== %s start %s\n", time.Now().Format(time.RFC3339Nano), c.ID(i))
+	cmd := c.net.Command(i, c.cfg.Binary, c.args(i)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Own process group, so a SIGINT to the harness does not reach the
+	// nodes before the harness has collected what it needs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("start %s: %w", c.ID(i), err)
+	}
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); logf.Close(); close(p.done) }()
+	c.procs[i-1] = p
+	return nil
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Running reports whether node i's process is alive (stopped counts).
+func (c *Cluster) Running(i int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.procs[i-1]
+	return p != nil && !p.exited()
+}
+
+// Kill sends SIGKILL to node i and waits until it is gone.
+func (c *Cluster) Kill(i int) error { return c.signal(i, syscall.SIGKILL, true) }
+
+// Terminate sends SIGTERM to node i (a graceful stop) and waits.
+func (c *Cluster) Terminate(i int) error { return c.signal(i, syscall.SIGTERM, true) }
+
+// Pause sends SIGSTOP to node i.
+func (c *Cluster) Pause(i int) error { return c.signal(i, syscall.SIGSTOP, false) }
+
+// Resume sends SIGCONT to node i.
+func (c *Cluster) Resume(i int) error { return c.signal(i, syscall.SIGCONT, false) }
+
+func (c *Cluster) signal(i int, sig syscall.Signal, wait bool) error {
+	c.mu.Lock()
+	p := c.procs[i-1]
+	c.mu.Unlock()
+	if p == nil || p.exited() {
+		return nil
+	}
+	if sig == syscall.SIGTERM && p.stopped {
+		p.cmd.Process.Signal(syscall.SIGCONT)
+	}
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signal %s to %s: %w", sig, c.ID(i), err)
+	}
+	p.stopped = sig == syscall.SIGSTOP || (p.stopped && sig != syscall.SIGCONT && sig != syscall.SIGKILL)
+	if !wait {
+		return nil
+	}
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		return fmt.Errorf("%s did not exit within 30 s of %s; killed", c.ID(i), sig)
+	}
+}
+
+// Paused reports whether node i is SIGSTOPped.
+func (c *Cluster) Paused(i int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.procs[i-1]
+	return p != nil && p.stopped && !p.exited()
+}
+
+// Wipe deletes node i's data dir; the node must be down.
+func (c *Cluster) Wipe(i int) error {
+	if c.Running(i) {
+		return fmt.Errorf("wipe %s: still running", c.ID(i))
+	}
+	return os.RemoveAll(c.DataDir(i))
+}
+
+// StopAll kills every node (resuming paused ones first so they die).
+func (c *Cluster) StopAll() {
+	for i := 1; i <= c.cfg.Nodes; i++ {
+		c.Resume(i)
+		c.Kill(i)
+	}
+}
+
+// Client returns a client for the given nodes (all when none is given),
+// dialing from the harness's client namespace.
+func (c *Cluster) Client(nodes ...int) (*client.Client, error) {
+	if len(nodes) == 0 {
+		for i := 1; i <= c.cfg.Nodes; i++ {
+			nodes = append(nodes, i)
+		}
+	}
+	var eps []string
+	for _, i := range nodes {
+		eps = append(eps, c.APIAddr(i))
+	}
+	return client.NewWithDialOptions(eps, grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+		return c.net.DialContext(ctx, "tcp", addr)
+	}))
+}

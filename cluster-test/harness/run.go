@@ -1,0 +1,302 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/drover/drover/cluster-test/history"
+	pb "github.com/drover/drover/proto/droverpb"
+)
+
+// RunConfig is one cluster-test run.
+type RunConfig struct {
+	// Binary is the drover executable to test.
+	Binary string
+	Nodes  int
+	// Scenario is the fault schedule.
+	Scenario Scenario
+	// Duration is how long traffic runs while faults are injected.
+	Duration time.Duration
+	Seed     uint64
+	// OutDir receives histories, node logs and, on failure, data dirs and
+	// porcupine's visualisation.
+	OutDir string
+	// Network is the network the nodes run in (see netns.Setup).
+	Network Network
+	Obj     ObjConfig
+	// Watchers is the number of pinned T-watch watchers per node.
+	Watchers int
+	// Log receives progress lines.
+	Log io.Writer
+}
+
+// Run is what a run produced, for the checks and the report.
+type Run struct {
+	cfg      RunConfig
+	c        *Cluster
+	rec      *history.Recorder
+	watches  *watchRecorder
+	smp      *sampler
+	nem      *Nemesis
+	start    time.Time
+	Ops      []history.Operation
+	Sessions []history.WatchSession
+	Samples  []Sample
+	Timeline []Fault
+	// TrafficStart and TrafficEnd bound the traffic phase (recorder time).
+	TrafficStart, TrafficEnd int64
+	// FinalRevision is the revision of the final write (0 if it failed).
+	FinalRevision uint64
+	FinalErr      error
+	// Replicas holds what each node's debug endpoints said after the run.
+	Replicas map[int]replicaState
+	// Problems are harness-level failures (a node that did not catch up).
+	Problems []string
+}
+
+func (r *Run) logf(format string, args ...any) {
+	if r.cfg.Log != nil {
+		fmt.Fprintf(r.cfg.Log, "%6.1fs  %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *Run) problem(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.logf("problem: %s", msg)
+	r.Problems = append(r.Problems, msg)
+}
+
+// Execute runs the scenario against a fresh cluster and collects
+// everything the checks need. The network must be set up; Execute stops
+// the nodes but leaves the network to its caller.
+func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
+	r := &Run{cfg: cfg, rec: history.NewRecorder(), start: time.Now(), Replicas: map[int]replicaState{}}
+	r.watches = &watchRecorder{rec: r.rec}
+	args := append([]string{"--history-max-events", "20000", "--compact-interval", "200ms"}, cfg.Scenario.NodeArgs...)
+	r.c = NewCluster(ClusterConfig{Binary: cfg.Binary, Nodes: cfg.Nodes, Dir: filepath.Join(cfg.OutDir, "nodes"),
+		ExtraArgs: args}, cfg.Network)
+	if err := os.MkdirAll(filepath.Join(cfg.OutDir, "nodes"), 0o755); err != nil {
+		return nil, err
+	}
+	defer r.c.StopAll()
+	r.smp = newSampler(r.c, r.rec)
+	r.nem = newNemesis(r.c, cfg.Network, r.smp, r.rec, cfg.Seed, r.logf)
+	head, err := r.boot(ctx)
+	if err != nil {
+		return r, err
+	}
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	var bgWG sync.WaitGroup
+	bgWG.Go(func() { r.smp.run(bg) })
+	r.startWatchers(bg, &bgWG, head)
+	if err := r.traffic(ctx); err != nil {
+		r.problem("nemesis: %v", err)
+	}
+	r.finish(ctx)
+	stopBG()
+	bgWG.Wait()
+	r.Ops, r.Sessions, r.Samples, r.Timeline = r.rec.Operations(), r.watches.sessions(), r.smp.all(), r.nem.Timeline()
+	return r, nil
+}
+
+// boot starts the nodes, waits for a leader and creates the test
+// namespace; it returns the revision the watchers start from.
+func (r *Run) boot(ctx context.Context) (uint64, error) {
+	for i := 1; i <= r.c.Size(); i++ {
+		if err := r.c.Start(i); err != nil {
+			return 0, err
+		}
+	}
+	cl, err := r.c.Client()
+	if err != nil {
+		return 0, err
+	}
+	defer cl.Close()
+	cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	ns := &pb.Object{ApiVersion: "v1", Kind: "Namespace", Metadata: &pb.ObjectMeta{Name: history.Namespace}}
+	for {
+		_, err = cl.Create(cctx, ns)
+		if err == nil || cctx.Err() != nil {
+			break
+		}
+		sleepCtx(cctx, 200*time.Millisecond)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cluster did not accept a write within 60 s: %w (node logs: %s)", err, r.c.cfg.Dir)
+	}
+	res, err := cl.List(cctx, &pb.ListRequest{Kind: kindConfigMap, Namespace: history.Namespace})
+	if err != nil {
+		return 0, err
+	}
+	r.logf("cluster of %d up; namespace %q created at revision %d", r.c.Size(), history.Namespace, res.GetResourceVersion())
+	return res.GetResourceVersion(), nil
+}
+
+// startWatchers starts a collect-all watcher and the pinned watchers on
+// every node.
+func (r *Run) startWatchers(ctx context.Context, wg *sync.WaitGroup, from uint64) {
+	rng := rand.New(rand.NewPCG(r.cfg.Seed, 0x3a7c))
+	headRev := func() uint64 {
+		h := from
+		for i := 1; i <= r.c.Size(); i++ {
+			if s, ok := r.smp.latestOf(i); ok {
+				h = max(h, s.Applied)
+			}
+		}
+		return h
+	}
+	for i := 1; i <= r.c.Size(); i++ {
+		wg.Go(func() { r.watches.collectAll(ctx, r.c, i, from) })
+		for k := range r.cfg.Watchers {
+			id, wrng := i*100+k, rand.New(rand.NewPCG(rng.Uint64(), uint64(i*100+k)))
+			wg.Go(func() { r.watches.pinnedWatcher(ctx, r.c, id, i, headRev, wrng) })
+		}
+	}
+}
+
+// traffic runs T-obj and the scenario for the configured duration.
+func (r *Run) traffic(ctx context.Context) error {
+	tctx, cancel := context.WithTimeout(ctx, r.cfg.Duration)
+	defer cancel()
+	waitClients, err := runObjClients(tctx, r.c, r.cfg.Obj, r.rec, r.cfg.Seed)
+	if err != nil {
+		return err
+	}
+	r.TrafficStart = r.rec.Now()
+	defer func() { r.TrafficEnd = r.rec.Now() }()
+	r.logf("traffic: %d clients, scenario %d (%s), %s", r.cfg.Obj.Clients, r.cfg.Scenario.Num, r.cfg.Scenario.Name, r.cfg.Duration)
+	err = r.cfg.Scenario.Run(tctx, r.nem)
+	<-tctx.Done()
+	waitClients()
+	return err
+}
+
+// finish heals, restarts, makes the final write and waits until every
+// node and every collect-all watcher has reached it.
+func (r *Run) finish(ctx context.Context) {
+	if err := r.nem.Recover(); err != nil {
+		r.problem("recover: %v", err)
+	}
+	r.finalWrite(ctx)
+	if r.FinalRevision == 0 {
+		return
+	}
+	r.waitApplied(ctx, r.FinalRevision)
+	r.waitStreams(ctx, r.FinalRevision)
+	r.collectReplicas(ctx)
+	r.waitGossip(ctx)
+}
+
+// waitGossip gives gossip up to 30 s to see every member alive again
+// after healing (P13 checks the last samples).
+func (r *Run) waitGossip(ctx context.Context) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if r.gossipConverged() {
+			return
+		}
+		sleepCtx(ctx, 200*time.Millisecond)
+	}
+}
+
+// gossipConverged reports whether every node's latest sample shows every
+// member alive.
+func (r *Run) gossipConverged() bool {
+	for i := 1; i <= r.c.Size(); i++ {
+		s, ok := r.smp.latestOf(i)
+		if !ok {
+			return false
+		}
+		for j := 1; j <= r.c.Size(); j++ {
+			if s.Gossip[r.c.ID(j)] != "alive" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// finalName is the object the final write creates.
+const finalName = "final"
+
+// finalWrite creates one object through any node; it must succeed (P12).
+func (r *Run) finalWrite(ctx context.Context) {
+	cl, err := r.c.Client()
+	if err != nil {
+		r.FinalErr = err
+		return
+	}
+	defer cl.Close()
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	op := history.Operation{Client: 999, Kind: history.Create, Name: finalName, Value: "final", Invoke: r.rec.Now()}
+	obj, err := cl.Create(cctx, newObject(op.Name, op.Value, 0))
+	classify(&op, err)
+	op.Return = r.rec.Now()
+	if err == nil {
+		it := itemOf(obj)
+		op.Result = &it
+		r.FinalRevision = it.Revision
+		r.logf("final write acknowledged at revision %d after %.1fs", it.Revision, float64(op.Return-op.Invoke)/1e9)
+	} else {
+		r.FinalErr = err
+		r.problem("final write failed: %v", err)
+	}
+	r.rec.Add(op)
+}
+
+// waitApplied waits until every node has applied rev.
+func (r *Run) waitApplied(ctx context.Context, rev uint64) {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		behind := []string{}
+		for i := 1; i <= r.c.Size(); i++ {
+			if s, ok := r.smp.latestOf(i); !ok || s.Applied < rev {
+				behind = append(behind, r.c.ID(i))
+			}
+		}
+		if len(behind) == 0 {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			r.problem("nodes %v did not apply revision %d within 60 s", behind, rev)
+			return
+		}
+		sleepCtx(ctx, 100*time.Millisecond)
+	}
+}
+
+// waitStreams waits until every collect-all watcher has delivered rev.
+func (r *Run) waitStreams(ctx context.Context, rev uint64) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if len(r.streamsBehind(rev)) == 0 {
+			return
+		}
+		sleepCtx(ctx, 100*time.Millisecond)
+	}
+	if b := r.streamsBehind(rev); len(b) > 0 {
+		r.problem("collect-all watches of %v did not reach revision %d within 30 s", b, rev)
+	}
+}
+
+// streamsBehind names the nodes whose collect-all watcher has not yet
+// seen rev. It looks at the live sessions too: a finished session is
+// recorded only when it ends, so it asks the recorder's in-flight view.
+func (r *Run) streamsBehind(rev uint64) []string {
+	var behind []string
+	for i := 1; i <= r.c.Size(); i++ {
+		if r.watches.reached(collectAllID(i)) < rev {
+			behind = append(behind, r.c.ID(i))
+		}
+	}
+	return behind
+}

@@ -1,0 +1,352 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/drover/drover/cluster-test/netns"
+)
+
+// Scenario is one of CHAOS.md's standard fault scenarios.
+type Scenario struct {
+	Num  int
+	Name string
+	// Nodes is the cluster size the scenario is written for (0: any).
+	Nodes int
+	// Run injects the faults while traffic runs, until ctx ends. The
+	// harness heals and restarts everything afterwards.
+	Run func(ctx context.Context, n *Nemesis) error
+	// NodeArgs are extra `drover node` flags the scenario needs.
+	NodeArgs []string
+}
+
+// Implemented reports whether the scenario can run yet.
+func (s Scenario) Implemented() bool { return s.Run != nil }
+
+// Scenarios lists CHAOS.md's standard scenarios in its order; those without
+// Run are not implemented yet.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{Num: 1, Name: "baseline, no faults", Run: baseline},
+		{Num: 2, Name: "kill a random node, restart after 2 s, five times", Run: killRandom},
+		{Num: 3, Name: "kill the leader every 10 s, restart 3 s later", Nodes: 5, Run: killLeaderEvery},
+		{Num: 4, Name: "kill all nodes within 50 ms, restart after 5 s; twice", Run: killAll},
+		{Num: 5, Name: "isolate the leader for 10 s while clients pinned to it keep sending", Run: isolateLeader},
+		{Num: 6, Name: "random 2/3 splits every 5 s, ten cycles", Nodes: 5, Run: randomSplits},
+		{Num: 7, Name: "isolate a follower for 1 s, then for 30 s", Run: isolateFollower},
+		{Num: 8, Name: "bridge: {A,B} cut from {D,E}, C sees all, 20 s", Nodes: 5, Run: bridge},
+		{Num: 9, Name: "one-way loss: leader sends but does not receive; then a follower the reverse", Run: oneWay},
+		{Num: 10, Name: "degraded links: loss bursts and sustained loss on one node", Run: lossyLinks},
+		{Num: 11, Name: "pauses: SIGSTOP a follower 5 s and 30 s; the leader for half the election timeout", Run: pauses},
+		{Num: 12, Name: "slow fsync on the leader (failpoint) for 10 s"},
+		{Num: 13, Name: "grow and shrink voters under load: 3 → 5 → 3"},
+		{Num: 14, Name: "remove the leader; remove a partitioned node, then heal"},
+		{Num: 15, Name: "replace a member with a wiped data dir under load"},
+		{Num: 16, Name: "leadership transfer every 5 s under maximal write load"},
+		{Num: 17, Name: "a lagging follower installs a snapshot while watchers are attached to it"},
+		{Num: 18, Name: "crash during snapshot persist; snapshots every ~100 entries"},
+		{Num: 19, Name: "history window: frequent compaction, watches below and above it", Run: historyWindow,
+			NodeArgs: []string{"--history-max-events", "300", "--compact-interval", "200ms"}},
+		{Num: 20, Name: "NATS slow consumers and disconnected subscribers"},
+		{Num: 21, Name: "NATS-only faults while Raft is healthy", Run: natsOnly},
+		{Num: 22, Name: "informer semantics across leader changes"},
+		{Num: 23, Name: "gossip: kill one member; pause one 2 s (never dead)", Run: gossipKillPause},
+		{Num: 24, Name: "gossip-only and Raft-only port partitions", Run: portPartitions},
+		{Num: 25, Name: "storage: disk full, flipped bit, truncated file"},
+		{Num: 26, Name: "quorum loss: two of three destroyed; documented recovery"},
+		{Num: 27, Name: "rolling restart of every node, under load", Run: rollingRestart},
+	}
+}
+
+// ScenarioByNum finds a scenario.
+func ScenarioByNum(num int) (Scenario, error) {
+	for _, s := range Scenarios() {
+		if s.Num == num {
+			if !s.Implemented() {
+				return s, fmt.Errorf("scenario %d (%s) is not implemented yet", num, s.Name)
+			}
+			return s, nil
+		}
+	}
+	return Scenario{}, fmt.Errorf("no scenario %d (see `cluster-test scenarios`)", num)
+}
+
+// wait sleeps d or until ctx ends (false).
+func wait(ctx context.Context, d time.Duration) bool { return sleepCtx(ctx, d) }
+
+func baseline(ctx context.Context, _ *Nemesis) error {
+	<-ctx.Done()
+	return nil
+}
+
+func killRandom(ctx context.Context, n *Nemesis) error {
+	for range 5 {
+		if !wait(ctx, 4*time.Second) {
+			return nil
+		}
+		i := n.Random()
+		if err := n.Kill(i); err != nil {
+			return err
+		}
+		wait(ctx, 2*time.Second)
+		if err := n.Restart(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func killLeaderEvery(ctx context.Context, n *Nemesis) error {
+	for wait(ctx, 7*time.Second) {
+		l := n.Leader(ctx)
+		if l == 0 {
+			continue
+		}
+		if err := n.Kill(l); err != nil {
+			return err
+		}
+		wait(ctx, 3*time.Second)
+		if err := n.Restart(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func killAll(ctx context.Context, n *Nemesis) error {
+	for range 2 {
+		if !wait(ctx, 5*time.Second) {
+			return nil
+		}
+		for i := 1; i <= n.c.Size(); i++ {
+			if err := n.Kill(i); err != nil {
+				return err
+			}
+		}
+		wait(ctx, 5*time.Second)
+		for i := 1; i <= n.c.Size(); i++ {
+			if err := n.Restart(i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func isolateLeader(ctx context.Context, n *Nemesis) error {
+	for wait(ctx, 5*time.Second) {
+		l := n.Leader(ctx)
+		if l == 0 {
+			continue
+		}
+		if err := n.Isolate(scopeAll, l); err != nil {
+			return err
+		}
+		wait(ctx, 10*time.Second)
+		if err := n.Heal(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func randomSplits(ctx context.Context, n *Nemesis) error {
+	for range 10 {
+		perm := n.rng.Perm(n.c.Size())
+		cut := n.c.Size() / 2
+		var minority, majority []int
+		for k, p := range perm {
+			if k < cut {
+				minority = append(minority, p+1)
+			} else {
+				majority = append(majority, p+1)
+			}
+		}
+		if err := n.Partition(scopeAll, minority, majority); err != nil {
+			return err
+		}
+		ok := wait(ctx, 5*time.Second)
+		if err := n.Heal(); err != nil || !ok {
+			return err
+		}
+		if !wait(ctx, time.Second) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func isolateFollower(ctx context.Context, n *Nemesis) error {
+	for _, d := range []time.Duration{time.Second, 30 * time.Second} {
+		if !wait(ctx, 3*time.Second) {
+			return nil
+		}
+		if err := n.Isolate(scopeAll, n.Follower(ctx)); err != nil {
+			return err
+		}
+		wait(ctx, d)
+		if err := n.Heal(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func bridge(ctx context.Context, n *Nemesis) error {
+	if !wait(ctx, 3*time.Second) {
+		return nil
+	}
+	p := n.rng.Perm(5)
+	if err := n.Partition(scopeAll, []int{p[0] + 1, p[1] + 1}, []int{p[3] + 1, p[4] + 1}); err != nil {
+		return err
+	}
+	wait(ctx, 20*time.Second)
+	return n.Heal()
+}
+
+func oneWay(ctx context.Context, n *Nemesis) error {
+	if !wait(ctx, 3*time.Second) {
+		return nil
+	}
+	l := n.Leader(ctx)
+	for i := 1; i <= n.c.Size(); i++ {
+		if i != l {
+			if err := n.OneWay(i, l); err != nil { // the leader hears nobody
+				return err
+			}
+		}
+	}
+	wait(ctx, 10*time.Second)
+	if err := n.Heal(); err != nil || !wait(ctx, 5*time.Second) {
+		return err
+	}
+	f := n.Follower(ctx)
+	for i := 1; i <= n.c.Size(); i++ {
+		if i != f {
+			if err := n.OneWay(f, i); err != nil { // the follower cannot send
+				return err
+			}
+		}
+	}
+	wait(ctx, 10*time.Second)
+	return n.Heal()
+}
+
+func lossyLinks(ctx context.Context, n *Nemesis) error {
+	for range 5 { // bursts
+		if !wait(ctx, 2*time.Second) {
+			return nil
+		}
+		if err := n.Loss(n.Random(), 0.5); err != nil {
+			return err
+		}
+		wait(ctx, time.Second)
+		if err := n.Heal(); err != nil {
+			return err
+		}
+	}
+	if err := n.Loss(n.Random(), 0.1); err != nil { // sustained
+		return err
+	}
+	wait(ctx, 15*time.Second)
+	return n.Heal()
+}
+
+func pauses(ctx context.Context, n *Nemesis) error {
+	for _, d := range []time.Duration{5 * time.Second, 30 * time.Second} {
+		if !wait(ctx, 3*time.Second) {
+			return nil
+		}
+		f := n.Follower(ctx)
+		if err := n.Pause(f); err != nil {
+			return err
+		}
+		wait(ctx, d)
+		if err := n.Resume(f); err != nil {
+			return err
+		}
+	}
+	if !wait(ctx, 3*time.Second) {
+		return nil
+	}
+	l := n.Leader(ctx)
+	if err := n.Pause(l); err != nil {
+		return err
+	}
+	time.Sleep(500 * time.Millisecond) // half the 1 s election timeout
+	return n.Resume(l)
+}
+
+func historyWindow(ctx context.Context, _ *Nemesis) error {
+	<-ctx.Done() // the node flags shrink the window; watchers probe below it
+	return nil
+}
+
+func natsOnly(ctx context.Context, n *Nemesis) error {
+	for wait(ctx, 4*time.Second) {
+		if err := n.Isolate(scopeNATS, n.Random()); err != nil {
+			return err
+		}
+		wait(ctx, 3*time.Second)
+		if err := n.Heal(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func gossipKillPause(ctx context.Context, n *Nemesis) error {
+	if !wait(ctx, 3*time.Second) {
+		return nil
+	}
+	f := n.Follower(ctx)
+	if err := n.Pause(f); err != nil {
+		return err
+	}
+	wait(ctx, 2*time.Second)
+	if err := n.Resume(f); err != nil {
+		return err
+	}
+	if !wait(ctx, 3*time.Second) {
+		return nil
+	}
+	f = n.Follower(ctx)
+	if err := n.Kill(f); err != nil {
+		return err
+	}
+	wait(ctx, 15*time.Second)
+	return n.Restart(f)
+}
+
+func portPartitions(ctx context.Context, n *Nemesis) error {
+	for _, scope := range []netns.Scope{scopeGossip, scopeRaft} {
+		if !wait(ctx, 3*time.Second) {
+			return nil
+		}
+		if err := n.Isolate(scope, n.Follower(ctx)); err != nil {
+			return err
+		}
+		wait(ctx, 10*time.Second)
+		if err := n.Heal(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rollingRestart(ctx context.Context, n *Nemesis) error {
+	for i := 1; i <= n.c.Size(); i++ {
+		if !wait(ctx, 3*time.Second) {
+			return nil
+		}
+		if err := n.Stop(i); err != nil {
+			return err
+		}
+		wait(ctx, time.Second)
+		if err := n.Restart(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}

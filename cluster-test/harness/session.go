@@ -1,0 +1,83 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/drover/drover/cluster-test/history"
+	"github.com/drover/drover/cluster-test/netns"
+)
+
+// Options is one `cluster-test run`.
+type Options struct {
+	Binary   string
+	Nodes    int
+	Scenario Scenario
+	Duration time.Duration
+	Seed     uint64
+	// OutDir is where this run's evidence goes.
+	OutDir string
+	// Prefix names the network namespaces and links ("dt": dt-n1 ...).
+	Prefix string
+	// Keep keeps the nodes' data dirs even when every check passes.
+	Keep bool
+	Log  io.Writer
+}
+
+// RunScenario sets up the network, runs the scenario, checks the results,
+// saves the evidence and removes the network again. The report says
+// whether every property held.
+func RunScenario(ctx context.Context, o Options) (*Report, error) {
+	if err := netns.CheckPrivileges(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, err
+	}
+	nw, err := netns.Setup(netns.Config{Prefix: o.Prefix, Nodes: o.Nodes})
+	if err != nil {
+		return nil, fmt.Errorf("network setup: %w", err)
+	}
+	defer nw.Teardown()
+	run, err := Execute(ctx, RunConfig{Binary: o.Binary, Nodes: o.Nodes, Scenario: o.Scenario, Duration: o.Duration,
+		Seed: o.Seed, OutDir: o.OutDir, Network: nw, Obj: DefaultObjConfig, Watchers: 2, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	rep := run.Check()
+	if err := run.save(rep); err != nil {
+		return rep, err
+	}
+	if rep.Passed && !o.Keep {
+		os.RemoveAll(filepath.Join(o.OutDir, "nodes", "data"))
+	}
+	return rep, nil
+}
+
+// save writes the histories, samples and report as JSON in the out dir.
+func (r *Run) save(rep *Report) error {
+	files := map[string]any{"history.json": r.Ops, "watches.json": r.Sessions, "samples.json": r.Samples,
+		"timeline.json": r.Timeline, "replicas.json": r.Replicas, "report.json": rep}
+	for name, v := range files {
+		if err := writeJSON(filepath.Join(r.cfg.OutDir, name), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	if ops, ok := v.([]history.Operation); ok {
+		return history.WriteJSON(path, ops)
+	}
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
