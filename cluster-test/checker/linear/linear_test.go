@@ -244,3 +244,32 @@ func TestUnknownUpdateWithGonePreconditionIsDropped(t *testing.T) {
 		t.Fatalf("want the update on a replaced version dropped, stats %+v", res.Stats)
 	}
 }
+
+// One Raft entry may carry several concurrent writes, which then share its
+// revision; a write that began after another returned may not share it,
+// nor may a write share the revision of a list that came before it.
+func TestWritesSharingARevision(t *testing.T) {
+	log := []history.Event{ev(history.Added, 7, "k0", "a"), ev(history.Added, 7, "k1", "b")}
+	ops := []history.Operation{
+		create(span{0, 0, 10}, "k0", "a", 7),
+		create(span{1, 1, 11}, "k1", "b", 7),
+		list(span{2, 12, 14}, 0, 7, it("k0", "a", 7), it("k1", "b", 7)),
+	}
+	wantOK(t, check(t, ops, log...))
+
+	sequential := []history.Operation{
+		create(span{0, 0, 10}, "k0", "a", 7),
+		create(span{1, 11, 20}, "k1", "b", 7),
+	}
+	if res := check(t, sequential, log...); res.OK {
+		t.Fatal("a write that began after another returned shared its revision")
+	}
+	afterList := []history.Operation{
+		create(span{0, 0, 10}, "k0", "a", 7),
+		list(span{2, 11, 12}, 0, 7, it("k0", "a", 7)),
+		create(span{1, 5, 20}, "k1", "b", 7),
+	}
+	if res := check(t, afterList, log...); res.OK {
+		t.Fatal("a list at 7 that misses a write at 7 passed")
+	}
+}

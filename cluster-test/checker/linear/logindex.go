@@ -16,7 +16,8 @@ type logIndex struct {
 	deletes map[string][]history.Event
 }
 
-// indexLog indexes log; its revisions must grow strictly.
+// indexLog indexes log; its revisions must not decrease (one Raft entry
+// may change several objects, which then share its revision).
 func indexLog(log []history.Event, complete bool) (*logIndex, error) {
 	lx := &logIndex{complete: complete, byValue: map[string]history.Event{}, deletes: map[string][]history.Event{}}
 	var last uint64
@@ -24,7 +25,7 @@ func indexLog(log []history.Event, complete bool) (*logIndex, error) {
 		if e.Type == history.Bookmark {
 			continue
 		}
-		if e.Revision <= last {
+		if e.Revision < last {
 			return nil, fmt.Errorf("log: revision %d follows %d", e.Revision, last)
 		}
 		last = e.Revision

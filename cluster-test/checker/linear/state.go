@@ -12,10 +12,29 @@ type object struct {
 
 // state is the model's state: every object, and last, a lower bound of the
 // store's revision (the highest revision a linearized write made or a
-// linearized list read at). States are values: steps copy before writing.
+// linearized list read at). One Raft entry may carry several writes, so
+// concurrent writes may share a revision: a write may land at last itself
+// unless closed, which a list at last sets (every write at a revision a
+// list has read is in that list). States are values: steps copy before
+// writing.
 type state struct {
-	objs []object
-	last uint64
+	objs   []object
+	last   uint64
+	closed bool
+}
+
+// admitsRevision reports whether a write may take effect at rv.
+func (s state) admitsRevision(rv uint64) bool {
+	return rv > s.last || rv == s.last && !s.closed
+}
+
+// raise returns s with last raised to rv by a write or a get (which do
+// not close a revision).
+func (s state) raise(rv uint64) state {
+	if rv > s.last {
+		s.last, s.closed = rv, false
+	}
+	return s
 }
 
 // with returns s with object k replaced.
@@ -23,7 +42,7 @@ func (s state) with(k int, o object) state {
 	objs := make([]object, len(s.objs))
 	copy(objs, s.objs)
 	objs[k] = o
-	return state{objs: objs, last: s.last}
+	return state{objs: objs, last: s.last, closed: s.closed}
 }
 
 // bindRV returns o with its resourceVersion fixed at rv, reporting whether
@@ -41,7 +60,7 @@ func bindRV(o object, rv uint64) (object, bool) {
 
 // equal compares two states.
 func (s state) equal(t state) bool {
-	if s.last != t.last || len(s.objs) != len(t.objs) {
+	if s.last != t.last || s.closed != t.closed || len(s.objs) != len(t.objs) {
 		return false
 	}
 	for i := range s.objs {
@@ -55,6 +74,9 @@ func (s state) equal(t state) bool {
 // hash mixes a state into 64 bits; equal states hash equally.
 func (s state) hash() uint64 {
 	h := mix(14695981039346656037, s.last)
+	if s.closed {
+		h = mix(h, 1)
+	}
 	for _, o := range s.objs {
 		if o.present {
 			h = mix(mix(mix(h, uint64(o.value)), o.rv), o.lo)

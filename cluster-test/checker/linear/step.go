@@ -45,9 +45,7 @@ func readStep(s state, c *call) (state, bool) {
 	if !ok || o.value != c.outValue {
 		return s, false
 	}
-	t := s.with(c.key, o)
-	t.last = max(t.last, c.rv)
-	return t, true
+	return s.with(c.key, o).raise(c.rv), true
 }
 
 // listStep checks a list: exactly the present objects, in name order, each
@@ -57,7 +55,7 @@ func listStep(s state, c *call) (state, bool) {
 	if c.revision < s.last || len(c.items) != present(s) {
 		return s, false
 	}
-	t := state{objs: s.objs, last: c.revision}
+	t := state{objs: s.objs, last: c.revision, closed: true}
 	for i, it := range c.items {
 		o, ok := bindRV(t.objs[it.key], it.rv)
 		if !ok || !o.present || o.value != it.value || it.rv > c.revision || i > 0 && it.key <= c.items[i-1].key {
@@ -97,7 +95,7 @@ func refusalHolds(o object, c *call) bool {
 // applyStep applies a write that took effect at revision c.rv.
 func applyStep(s state, c *call) (state, bool) {
 	o, ok := admits(s.objs[c.key], c)
-	if !ok || c.rv <= max(s.last, o.rv, o.lo) {
+	if !ok || !s.admitsRevision(c.rv) || c.rv <= max(o.rv, o.lo) {
 		return s, false
 	}
 	if c.kind == history.Delete {
@@ -111,9 +109,7 @@ func applyStep(s state, c *call) (state, bool) {
 		}
 		o = object{present: true, value: c.value, rv: c.rv}
 	}
-	t := s.with(c.key, o)
-	t.last = c.rv
-	return t, true
+	return s.with(c.key, o).raise(c.rv), true
 }
 
 // maybeStep is the applied branch of an unsettled unknown write: its
@@ -124,14 +120,16 @@ func maybeStep(s state, c *call) (state, bool) {
 		return s, false
 	}
 	last := max(s.last, o.rv, o.lo)
+	lo := last
+	if lo == s.last && !s.closed && lo > max(o.rv, o.lo) {
+		lo-- // it may share the newest write's revision
+	}
 	if c.kind == history.Delete {
 		o = object{}
 	} else {
-		o = object{present: true, value: c.value, lo: last}
+		o = object{present: true, value: c.value, lo: lo}
 	}
-	t := s.with(c.key, o)
-	t.last = last
-	return t, true
+	return s.with(c.key, o).raise(last), true
 }
 
 // admits reports whether write c's condition holds on o: absent for a
