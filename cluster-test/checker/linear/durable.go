@@ -2,6 +2,7 @@ package linear
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/drover/drover/cluster-test/history"
@@ -19,7 +20,7 @@ const (
 // durability collects P3's findings.
 type durability struct {
 	lx    *logIndex
-	byRev map[uint64]history.Event
+	byRev map[uint64][]history.Event // one revision may hold several changes
 	// problems are definite; missing may be gaps of an incomplete log.
 	problems, missing []string
 }
@@ -36,9 +37,9 @@ func CheckDurable(in Input) Result {
 		res.Verdict, res.Detail = InvalidHistory, err.Error()
 		return res
 	}
-	d := &durability{lx: lx, byRev: map[uint64]history.Event{}}
+	d := &durability{lx: lx, byRev: map[uint64][]history.Event{}}
 	for _, e := range lx.events {
-		d.byRev[e.Revision] = e
+		d.byRev[e.Revision] = append(d.byRev[e.Revision], e)
 	}
 	d.acked(in.Ops)
 	d.unexplained(in.Ops)
@@ -53,12 +54,12 @@ func (d *durability) acked(ops []history.Operation) {
 		if !op.Kind.IsWrite() || op.Outcome != history.OK || op.Result == nil {
 			continue
 		}
-		e, ok := d.byRev[op.Result.Revision]
+		es := d.byRev[op.Result.Revision]
 		switch {
-		case !ok:
+		case len(es) == 0:
 			d.missing = append(d.missing, "acked write not in the log: "+describeOp(op))
-		case !loggedAs(e, op):
-			d.problems = append(d.problems, fmt.Sprintf("%s: the log at %d has %s", describeOp(op), e.Revision, describeEvent(e)))
+		case !slices.ContainsFunc(es, func(e history.Event) bool { return loggedAs(e, op) }):
+			d.problems = append(d.problems, fmt.Sprintf("%s: the log at %d has %s", describeOp(op), es[0].Revision, describeEvent(es[0])))
 		}
 	}
 }
@@ -92,9 +93,9 @@ func (d *durability) unexplained(ops []history.Operation) {
 }
 
 // explainEvent says what is wrong with logged event e, or "".
-func explainEvent(e history.Event, writers map[string]*history.Operation, explained map[uint64]bool) string {
+func explainEvent(e history.Event, writers map[string]*history.Operation, explained map[deleteKey]bool) string {
 	if e.Type == history.Deleted {
-		if explained[e.Revision] {
+		if explained[keyOf(e)] {
 			return ""
 		}
 		return "the log has a delete no delete can account for: " + describeEvent(e)
@@ -113,7 +114,7 @@ func explainEvent(e history.Event, writers map[string]*history.Operation, explai
 
 // explainedDeletes is the set of DELETED revisions that an ok delete
 // returned or that an uncertain delete may have made.
-func explainedDeletes(ops []history.Operation, lx *logIndex) map[uint64]bool {
+func explainedDeletes(ops []history.Operation, lx *logIndex) map[deleteKey]bool {
 	out := claimedDeletes(ops)
 	rvOf := writtenAt(ops, lx)
 	for i := range ops {
@@ -121,7 +122,7 @@ func explainedDeletes(ops []history.Operation, lx *logIndex) map[uint64]bool {
 			continue
 		}
 		for _, e := range lx.deleteCandidates(&ops[i], out, rvOf) {
-			out[e.Revision] = true
+			out[keyOf(e)] = true
 		}
 	}
 	return out

@@ -96,3 +96,21 @@ func TestClassify(t *testing.T) {
 		t.Fatalf("P11: %+v", res)
 	}
 }
+
+// Writes that shared one Raft entry share its revision: each is found.
+func TestDurableWritesSharingARevision(t *testing.T) {
+	ops := []history.Operation{
+		create(span{0, 0, 10}, "k0", "a", 7),
+		create(span{1, 1, 11}, "k1", "b", 7),
+		del(span{0, 12, 20}, "k0", 7, "a", 9),
+		del(span{1, 13, 21}, "k1", 7, "b", 9),
+	}
+	log := []history.Event{ev(history.Added, 7, "k0", "a"), ev(history.Added, 7, "k1", "b"),
+		ev(history.Deleted, 9, "k0", "a"), ev(history.Deleted, 9, "k1", "b")}
+	if res := durable(t, ops, log, true); !res.OK {
+		t.Fatalf("%s: %s", res.Verdict, res.Detail)
+	}
+	if res := durable(t, ops[:3], log, true); res.OK {
+		t.Fatal("a delete at a shared revision that no operation made passed")
+	}
+}

@@ -116,7 +116,7 @@ func resolveDeletes(ops []history.Operation, lx *logIndex) map[int]resolution {
 	rvOf := writtenAt(ops, lx)
 	claimed := claimedDeletes(ops)
 	cands := map[int][]history.Event{}
-	claims := map[uint64]int{}
+	claims := map[deleteKey]int{}
 	for i := range ops {
 		op := &ops[i]
 		if op.Kind != history.Delete || !uncertain(op) {
@@ -124,7 +124,7 @@ func resolveDeletes(ops []history.Operation, lx *logIndex) map[int]resolution {
 		}
 		cands[i] = lx.deleteCandidates(op, claimed, rvOf)
 		for _, e := range cands[i] {
-			claims[e.Revision]++
+			claims[keyOf(e)]++
 		}
 	}
 	return settleDeletes(ops, cands, claims, rvOf, lx.complete)
@@ -132,10 +132,10 @@ func resolveDeletes(ops []history.Operation, lx *logIndex) map[int]resolution {
 
 // deleteCandidates lists the DELETED events of op's object that no ok
 // delete claims and that op's precondition allows.
-func (lx *logIndex) deleteCandidates(op *history.Operation, claimed map[uint64]bool, rvOf map[string]uint64) []history.Event {
+func (lx *logIndex) deleteCandidates(op *history.Operation, claimed map[deleteKey]bool, rvOf map[string]uint64) []history.Event {
 	var out []history.Event
 	for _, e := range lx.deletes[op.Name] {
-		if !claimed[e.Revision] && deleteMayMatch(op, rvOf[e.Value]) {
+		if !claimed[keyOf(e)] && deleteMayMatch(op, rvOf[e.Value]) {
 			out = append(out, e)
 		}
 	}
@@ -144,13 +144,13 @@ func (lx *logIndex) deleteCandidates(op *history.Operation, claimed map[uint64]b
 
 // settleDeletes turns each uncertain delete's candidate events into its
 // resolution.
-func settleDeletes(ops []history.Operation, cands map[int][]history.Event, claims map[uint64]int, rvOf map[string]uint64, complete bool) map[int]resolution {
+func settleDeletes(ops []history.Operation, cands map[int][]history.Event, claims map[deleteKey]int, rvOf map[string]uint64, complete bool) map[int]resolution {
 	out := map[int]resolution{}
 	for i, es := range cands {
 		switch {
 		case len(es) == 0 && complete:
 			out[i] = resolution{fate: neverHappened}
-		case len(es) == 1 && claims[es[0].Revision] == 1 && deleteMatches(&ops[i], rvOf[es[0].Value]):
+		case len(es) == 1 && claims[keyOf(es[0])] == 1 && deleteMatches(&ops[i], rvOf[es[0].Value]):
 			out[i] = resolution{fate: tookEffect, event: es[0]}
 		default:
 			out[i] = resolution{fate: unsettled}
@@ -190,13 +190,22 @@ func writtenAt(ops []history.Operation, lx *logIndex) map[string]uint64 {
 	return rv
 }
 
-// claimedDeletes is the set of revisions ok deletes returned.
-func claimedDeletes(ops []history.Operation) map[uint64]bool {
-	claimed := map[uint64]bool{}
+// deleteKey names one DELETED event: several objects may be deleted at
+// one revision (one Raft entry carries several ops).
+type deleteKey struct {
+	rev  uint64
+	name string
+}
+
+func keyOf(e history.Event) deleteKey { return deleteKey{e.Revision, e.Name} }
+
+// claimedDeletes is the set of deletions ok deletes returned.
+func claimedDeletes(ops []history.Operation) map[deleteKey]bool {
+	claimed := map[deleteKey]bool{}
 	for i := range ops {
 		op := &ops[i]
 		if op.Kind == history.Delete && op.Outcome == history.OK && op.Result != nil {
-			claimed[op.Result.Revision] = true
+			claimed[deleteKey{op.Result.Revision, op.Name}] = true
 		}
 	}
 	return claimed
