@@ -50,7 +50,7 @@ func TestChaosCatchesPlantedStaleReads(t *testing.T) {
 		t.Fatal("a build whose followers serve stale consistent reads passed every check")
 	}
 	for _, v := range rep.Verdicts {
-		if strings.HasPrefix(v.Property, "P1") {
+		if strings.HasPrefix(v.Property, "P1 ") {
 			if v.OK {
 				t.Fatalf("P1 passed on the planted stale-read bug: %s", v.Summary)
 			}
