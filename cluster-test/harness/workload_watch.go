@@ -61,7 +61,9 @@ func collectAllID(i int) int { return 1000 + i }
 
 // watchSession runs one watch call to its end and records it. It returns
 // the last revision the session reached (events or bookmarks) and whether
-// it was refused as compacted.
+// it broke: ended with an error other than "compacted" before ctx ended.
+// Callers decide whether to resume from the recorded session itself, so
+// that the checker and the watcher agree on which sessions broke.
 func (w *watchRecorder) watchSession(ctx context.Context, cl *client.Client, s history.WatchSession) (uint64, bool) {
 	s.Started = w.rec.Now()
 	last := s.FromRevision
@@ -80,14 +82,21 @@ func (w *watchRecorder) watchSession(ctx context.Context, cl *client.Client, s h
 		}
 	}
 	s.Ended = w.rec.Now()
-	if ctx.Err() == nil && !errors.Is(err, io.EOF) {
+	if ctx.Err() == nil && !errors.Is(err, io.EOF) && !endedByDeadline(ctx, err) {
 		s.Error = err.Error()
 		if status.Code(err) == codes.OutOfRange {
 			s.Compacted, s.CompactedRevision = true, compactedRevisionOf(err)
 		}
 	}
 	w.add(s)
-	return last, s.Compacted
+	return last, s.Error != "" && !s.Compacted
+}
+
+// endedByDeadline reports a stream that gRPC ended at ctx's deadline a
+// moment before ctx itself noticed: the watcher ended it, it did not break.
+func endedByDeadline(ctx context.Context, err error) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && status.Code(err) == codes.DeadlineExceeded && time.Until(deadline) < 100*time.Millisecond
 }
 
 // compactedRevisionOf reads the compaction revision a "compacted" error
@@ -137,8 +146,7 @@ func (w *watchRecorder) pinnedWatcher(ctx context.Context, c *Cluster, id, node 
 			}
 		}
 		sctx, cancel := context.WithTimeout(ctx, time.Duration(2+rng.IntN(8))*time.Second)
-		last, compacted := w.watchSession(sctx, cl, s)
-		broken := sctx.Err() == nil && ctx.Err() == nil && !compacted
+		last, broken := w.watchSession(sctx, cl, s)
 		cancel()
 		resume = 0
 		if broken {
