@@ -131,19 +131,20 @@ func (w *watcher) start(ctx context.Context) error {
 // ADDED; the watch continues after that revision.
 func (w *watcher) sendInitial() error {
 	opts := raftstore.ListOptions{Kind: w.kind, Namespace: w.namespace, Limit: historyPage, Filter: w.filter}
+	out := heldEvent{w: w}
 	for {
 		res, err := w.s.cfg.State.List(opts)
 		if err != nil {
 			return err
 		}
 		for _, obj := range res.Items {
-			if err := w.send(pb.EventType_ADDED, obj, res.Revision); err != nil {
+			if err := out.push(outEvent{typ: pb.EventType_ADDED, obj: obj, rev: res.Revision}); err != nil {
 				return err
 			}
 		}
 		w.cursor = res.Revision
 		if res.NextKey == "" {
-			return nil
+			return out.flush()
 		}
 		opts.Revision, opts.After = res.Revision, res.NextKey
 	}
@@ -192,9 +193,11 @@ func (w *watcher) live(ctx context.Context, sub *subscription, tick <-chan time.
 // sendEvents sends the events after the cursor that match, then moves the
 // cursor to the last revision. A history page or a published batch never
 // splits the events of one revision, so comparing against the cursor at the
-// start is exact. wire, when given, holds the events' shared encodings.
+// start is exact, and the last event sent is the last of its revision.
+// wire, when given, holds the events' shared encodings.
 func (w *watcher) sendEvents(events []*pb.Event, wire []eventWire) error {
 	from := w.cursor
+	out := heldEvent{w: w}
 	for i, ev := range events {
 		if ev.Revision <= from {
 			continue
@@ -203,15 +206,16 @@ func (w *watcher) sendEvents(events []*pb.Event, wire []eventWire) error {
 		if !ok {
 			continue
 		}
-		var err error
+		e := outEvent{typ: typ, obj: obj, rev: ev.Revision}
 		if wire != nil {
-			err = w.sendShared(&wire[i], typ, obj, ev.Revision)
-		} else {
-			err = w.send(typ, obj, ev.Revision)
+			e.wire = &wire[i]
 		}
-		if err != nil {
+		if err := out.push(e); err != nil {
 			return err
 		}
+	}
+	if err := out.flush(); err != nil {
+		return err
 	}
 	if n := len(events); n > 0 {
 		w.cursor = max(w.cursor, events[n-1].Revision)
@@ -219,15 +223,53 @@ func (w *watcher) sendEvents(events []*pb.Event, wire []eventWire) error {
 	return nil
 }
 
-func (w *watcher) send(typ pb.EventType, obj *pb.Object, rev uint64) error {
-	return w.stream.Send(&pb.WatchEvent{Type: typ, Object: obj, Revision: rev})
+// outEvent is one event as this watch sends it.
+type outEvent struct {
+	typ pb.EventType
+	obj *pb.Object
+	rev uint64
+	// wire, when set, holds the event's shared encodings (wire.go).
+	wire *eventWire
 }
 
-// sendShared sends an event in the wire form all watches share.
-func (w *watcher) sendShared(wire *eventWire, typ pb.EventType, obj *pb.Object, rev uint64) error {
-	data, err := wire.encode(typ, obj, rev)
+// heldEvent holds back the last matching event until the next one shows
+// whether more of its revision follow on this stream (more_at_revision).
+// The caller flushes it once its revision is known to be complete.
+type heldEvent struct {
+	w    *watcher
+	ev   outEvent
+	held bool
+}
+
+// push sends the held event, flagged by whether e shares its revision, and
+// holds e.
+func (h *heldEvent) push(e outEvent) error {
+	if h.held {
+		if err := h.w.send(h.ev, h.ev.rev == e.rev); err != nil {
+			return err
+		}
+	}
+	h.ev, h.held = e, true
+	return nil
+}
+
+// flush sends the held event, if any, as the last of its revision.
+func (h *heldEvent) flush() error {
+	if !h.held {
+		return nil
+	}
+	h.held = false
+	return h.w.send(h.ev, false)
+}
+
+// send sends e, in the shared wire form when it has one.
+func (w *watcher) send(e outEvent, more bool) error {
+	if e.wire == nil {
+		return w.stream.Send(&pb.WatchEvent{Type: e.typ, Object: e.obj, Revision: e.rev, MoreAtRevision: more})
+	}
+	data, err := e.wire.encode(e.typ, e.obj, e.rev)
 	if err != nil {
 		return err
 	}
-	return w.stream.SendMsg(&preEncoded{data: data})
+	return w.stream.SendMsg(&preEncoded{data: data, more: more})
 }

@@ -27,6 +27,9 @@ type wireCodec struct{ proto encoding.CodecV2 }
 
 func (c wireCodec) Marshal(v any) (mem.BufferSlice, error) {
 	if p, ok := v.(*preEncoded); ok {
+		if p.more {
+			return mem.BufferSlice{mem.SliceBuffer(p.data), mem.SliceBuffer(moreAtRevisionWire)}, nil
+		}
 		return mem.BufferSlice{mem.SliceBuffer(p.data)}, nil
 	}
 	return c.proto.Marshal(v)
@@ -37,8 +40,26 @@ func (c wireCodec) Unmarshal(data mem.BufferSlice, v any) error { return c.proto
 // Name is the content subtype: clients see plain protobuf.
 func (c wireCodec) Name() string { return "proto" }
 
-// preEncoded is a message already in its wire form; shared, never changed.
-type preEncoded struct{ data []byte }
+// preEncoded is a WatchEvent already in its wire form (data: shared, never
+// changed) and its more_at_revision flag. The flag depends on the watch's
+// filter, so it is not part of the shared bytes: a protobuf message may be
+// sent as several concatenated parts, and the codec appends the encoded
+// flag when it is set.
+type preEncoded struct {
+	data []byte
+	more bool
+}
+
+// moreAtRevisionWire is the wire form of WatchEvent{more_at_revision: true}.
+var moreAtRevisionWire = mustMarshal(&pb.WatchEvent{MoreAtRevision: true})
+
+func mustMarshal(m proto.Message) []byte {
+	data, err := proto.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
 
 // eventWire holds the encodings of one published event, made on first use
 // and shared by every watch that sends the same form of it (a selector

@@ -19,8 +19,10 @@ import (
 // The informer: a local copy of one kind of object that follows the
 // cluster, like client-go's reflector, store and shared informer in one.
 // It lists (page by page, at one revision), then watches from that
-// revision. A broken stream is resumed from the last revision seen, on any
-// endpoint; a watch whose revision was compacted away relists, and the
+// revision. Events are applied a whole revision at a time (one Raft entry
+// may change several objects; more_at_revision marks all but the last of
+// them), and a broken stream is resumed from the last whole revision, on
+// any endpoint; a watch whose revision was compacted away relists, and the
 // handlers see the difference between the old copy and the new list. The
 // server delivers every event after a revision exactly once and in order,
 // so the copy is exact at the revision the informer reports.
@@ -205,8 +207,8 @@ func (i *Informer) list(ctx context.Context) (uint64, error) {
 // errCompacted ends follow when the informer must list again.
 var errCompacted = errors.New("watch revision compacted")
 
-// follow watches from rv, resuming broken streams from the last revision
-// seen, until ctx ends or the revision is compacted.
+// follow watches from rv, resuming broken streams from the last whole
+// revision applied, until ctx ends or the revision is compacted.
 func (i *Informer) follow(ctx context.Context, rv uint64) error {
 	backoff := informerBackoffMin
 	for ctx.Err() == nil {
@@ -233,7 +235,7 @@ func (i *Informer) follow(ctx context.Context, rv uint64) error {
 }
 
 // watchOnce runs one watch stream from rv and returns the last revision
-// it applied.
+// it applied whole.
 func (i *Informer) watchOnce(ctx context.Context, rv uint64) (uint64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -258,6 +260,7 @@ func (i *Informer) watchOnce(ctx context.Context, rv uint64) (uint64, error) {
 			}
 		}
 	}()
+	var batch revisionBatch
 	var resync <-chan time.Time
 	if i.cfg.ResyncPeriod > 0 {
 		t := time.NewTicker(i.cfg.ResyncPeriod)
@@ -277,12 +280,38 @@ func (i *Informer) watchOnce(ctx context.Context, rv uint64) (uint64, error) {
 				return rv, io.EOF
 			}
 			if r.err != nil {
-				return rv, r.err
+				return rv, r.err // a partly received revision is dropped
 			}
-			i.apply(r.ev)
-			rv = max(rv, r.ev.GetRevision())
+			if rev, done := batch.add(r.ev); done {
+				for _, ev := range batch.take() {
+					i.apply(ev)
+				}
+				rv = max(rv, rev)
+			}
 		}
 	}
+}
+
+// revisionBatch gathers the events of one revision: the server sends each
+// as its own message, flagging all but the last with more_at_revision, so
+// a revision is applied only once it is complete and a stream that breaks
+// in the middle of one resumes from the revision before it.
+type revisionBatch struct {
+	events []*pb.WatchEvent
+}
+
+// add gathers ev; it reports the revision and true when that revision is
+// complete and its events are ready to take.
+func (b *revisionBatch) add(ev *pb.WatchEvent) (uint64, bool) {
+	b.events = append(b.events, ev)
+	return ev.GetRevision(), !ev.GetMoreAtRevision() || ev.GetType() == pb.EventType_BOOKMARK
+}
+
+// take returns the gathered events and empties the batch.
+func (b *revisionBatch) take() []*pb.WatchEvent {
+	evs := b.events
+	b.events = nil
+	return evs
 }
 
 type watchResult struct {

@@ -747,9 +747,16 @@ type WatchEvent struct {
 	Type   EventType              `protobuf:"varint,1,opt,name=type,proto3,enum=drover.v1.EventType" json:"type,omitempty"`
 	Object *Object                `protobuf:"bytes,2,opt,name=object,proto3" json:"object,omitempty"`
 	// revision is the Raft index of the change (or the bookmark's revision).
-	Revision      uint64 `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Revision uint64 `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	// more_at_revision is true when more events of this revision follow on
+	// this stream (after this watch's filters): one Raft entry may change
+	// several objects, and each change is its own message. A client that
+	// loses the stream before the event with more_at_revision=false must
+	// treat that revision as not received and resume from the revision
+	// before it. Bookmarks never carry it.
+	MoreAtRevision bool `protobuf:"varint,4,opt,name=more_at_revision,json=moreAtRevision,proto3" json:"more_at_revision,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WatchEvent) Reset() {
@@ -801,6 +808,13 @@ func (x *WatchEvent) GetRevision() uint64 {
 		return x.Revision
 	}
 	return 0
+}
+
+func (x *WatchEvent) GetMoreAtRevision() bool {
+	if x != nil {
+		return x.MoreAtRevision
+	}
+	return false
 }
 
 type StatusRequest struct {
@@ -1112,12 +1126,13 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x0efield_selector\x18\x04 \x01(\tR\rfieldSelector\x12)\n" +
 	"\x10resource_version\x18\x05 \x01(\x04R\x0fresourceVersion\x12.\n" +
 	"\x13send_initial_events\x18\x06 \x01(\bR\x11sendInitialEvents\x120\n" +
-	"\x14bookmark_interval_ms\x18\a \x01(\x03R\x12bookmarkIntervalMs\"}\n" +
+	"\x14bookmark_interval_ms\x18\a \x01(\x03R\x12bookmarkIntervalMs\"\xa7\x01\n" +
 	"\n" +
 	"WatchEvent\x12(\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x14.drover.v1.EventTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12\x1a\n" +
-	"\brevision\x18\x03 \x01(\x04R\brevision\"\x0f\n" +
+	"\brevision\x18\x03 \x01(\x04R\brevision\x12(\n" +
+	"\x10more_at_revision\x18\x04 \x01(\bR\x0emoreAtRevision\"\x0f\n" +
 	"\rStatusRequest\"\xfa\x02\n" +
 	"\x0eStatusResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
