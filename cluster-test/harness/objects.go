@@ -42,7 +42,8 @@ func itemsOf(objs []*pb.Object) []history.Item {
 
 // eventOf converts a watch event.
 func eventOf(ev *pb.WatchEvent, at int64) history.Event {
-	e := history.Event{Type: history.EventType(ev.GetType().String()), Revision: ev.GetRevision(), Time: at}
+	e := history.Event{Type: history.EventType(ev.GetType().String()), Revision: ev.GetRevision(), Time: at,
+		More: ev.GetMoreAtRevision()}
 	if ev.GetType() != pb.EventType_BOOKMARK {
 		it := itemOf(ev.GetObject())
 		e.Name, e.Value = it.Name, it.Value

@@ -22,8 +22,8 @@ type watchRecorder struct {
 	rec *history.Recorder
 	mu  sync.Mutex
 	all []history.WatchSession
-	// progress is the highest revision each watcher has received, live
-	// sessions included.
+	// progress is the highest revision each watcher has received whole,
+	// live sessions included.
 	progress map[int]uint64
 }
 
@@ -37,7 +37,7 @@ func (w *watchRecorder) note(id int, rev uint64) {
 	w.mu.Unlock()
 }
 
-// reached is the highest revision watcher id has received.
+// reached is the highest revision watcher id has received whole.
 func (w *watchRecorder) reached(id int) uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -60,7 +60,9 @@ func (w *watchRecorder) sessions() []history.WatchSession {
 func collectAllID(i int) int { return 1000 + i }
 
 // watchSession runs one watch call to its end and records it. It returns
-// the last revision the session reached (events or bookmarks) and whether
+// the last revision the session received whole (an event without
+// more_at_revision, or a bookmark: a revision whose last event never came
+// is not received, and resuming must repeat it) and whether
 // it broke: ended with an error other than "compacted" before ctx ended.
 // Callers decide whether to resume from the recorded session itself, so
 // that the checker and the watcher agree on which sessions broke.
@@ -77,8 +79,10 @@ func (w *watchRecorder) watchSession(ctx context.Context, cl *client.Client, s h
 		var ev *pb.WatchEvent
 		if ev, err = stream.Recv(); err == nil {
 			s.Events = append(s.Events, eventOf(ev, w.rec.Now()))
-			last = max(last, ev.GetRevision())
-			w.note(s.Watcher, ev.GetRevision())
+			if !ev.GetMoreAtRevision() {
+				last = max(last, ev.GetRevision())
+				w.note(s.Watcher, ev.GetRevision())
+			}
 		}
 	}
 	s.Ended = w.rec.Now()
@@ -108,7 +112,7 @@ func compactedRevisionOf(err error) uint64 {
 
 // collectAll follows every change in the test namespace through node i
 // from revision from, resuming after each break from the last revision it
-// saw, until ctx ends.
+// received whole, until ctx ends.
 func (w *watchRecorder) collectAll(ctx context.Context, c *Cluster, i int, from uint64) {
 	cl, err := c.Client(i)
 	if err != nil {

@@ -23,11 +23,16 @@ type Event struct {
 	Value string `json:"value,omitempty"`
 	// Time is when the watcher received it, ns since the run started.
 	Time int64 `json:"t"`
+	// More is the event's more_at_revision: more events of its revision
+	// follow on this session. A revision is received only once its event
+	// without More arrived.
+	More bool `json:"more,omitempty"`
 }
 
 // WatchSession is one watch call: what it asked for and what it got until
 // it ended. A watcher that resumes starts a new session from the last
-// revision it saw.
+// revision it received whole (its last event without More, or a
+// bookmark).
 type WatchSession struct {
 	Watcher int `json:"watcher"`
 	// Endpoint is the node the watch was served by.

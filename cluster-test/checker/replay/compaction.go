@@ -99,7 +99,7 @@ func checkStart(st *State, s *history.WatchSession, v *violations) {
 	switch n := deliveredAt(s, want.Revision); {
 	case first > want.Revision || n == 0:
 		v.add("%s: lost at the start: %s never delivered", sessionName(s), describe(want))
-	case n < st.matching(s.LabelSelector, b) && !cutByClient(s, want.Revision):
+	case n < st.matching(s.LabelSelector, b) && !endsInside(s, want.Revision):
 		v.add("%s: lost at the start: revision %d only partly delivered", sessionName(s), want.Revision)
 	}
 }

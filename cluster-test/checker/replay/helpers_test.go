@@ -13,6 +13,12 @@ func ev(typ history.EventType, rev uint64, name, value string) history.Event {
 	return history.Event{Type: typ, Revision: rev, Name: name, Value: value}
 }
 
+// more flags e as not the last event of its revision.
+func more(e history.Event) history.Event {
+	e.More = true
+	return e
+}
+
 // bm is a bookmark.
 func bm(rev uint64) history.Event { return history.Event{Type: history.Bookmark, Revision: rev} }
 
@@ -44,11 +50,15 @@ func fixture(t *testing.T) *replay.State {
 }
 
 // delivered is what a correct watch with selector sel from revision from
-// delivers, up to revision upto.
+// delivers, up to revision upto: every event but the last of its revision
+// (after the filter) flagged More.
 func delivered(from, upto uint64, sel string) []history.Event {
 	var out []history.Event
 	for _, e := range fixtureLog() {
 		if e.Revision > from && e.Revision <= upto && history.Matches(sel, e.Name) {
+			if n := len(out); n > 0 && out[n-1].Revision == e.Revision {
+				out[n-1].More = true
+			}
 			out = append(out, e)
 		}
 	}

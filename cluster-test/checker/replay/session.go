@@ -43,7 +43,10 @@ func (c *sessionCheck) fail(format string, args ...any) {
 
 // run checks every event, then completeness; it returns the events checked.
 func (c *sessionCheck) run() int {
-	for _, e := range c.s.Events {
+	for i, e := range c.s.Events {
+		if i > 0 {
+			c.flags(c.s.Events[i-1], e)
+		}
 		if e.Type == history.Bookmark {
 			c.bookmark(e.Revision)
 			continue
@@ -52,6 +55,19 @@ func (c *sessionCheck) run() int {
 	}
 	c.complete()
 	return len(c.s.Events)
+}
+
+// flags checks that the More flags of consecutive events prev and e agree:
+// an event with More is followed by another change of its revision, and a
+// change without More by none.
+func (c *sessionCheck) flags(prev, e history.Event) {
+	sameRev := e.Type != history.Bookmark && e.Revision == prev.Revision
+	switch {
+	case prev.More && !sameRev:
+		c.fail("more: %s flagged more_at_revision, followed by %s", describe(prev), describe(e))
+	case !prev.More && prev.Type != history.Bookmark && sameRev:
+		c.fail("more: %s after %s, the last of its revision", describe(e), describe(prev))
+	}
 }
 
 // event checks one change: order, filter, then against the log.
@@ -132,7 +148,7 @@ func (c *sessionCheck) complete() {
 		case want == 0:
 		case got == 0:
 			gap.add(b.rev, want)
-		case got < want && !cutByClient(c.s, b.rev):
+		case got < want && !endsInside(c.s, b.rev):
 			c.fail("atomic: revision %d split, %d of its %d matching events delivered", b.rev, got, want)
 		}
 		if got > 0 {
@@ -142,21 +158,13 @@ func (c *sessionCheck) complete() {
 	gap.flush(c)
 }
 
-// cutByClient reports whether revision rev of s may be incomplete because
-// the client itself ended the session (no error) while receiving it: rev is
-// the last revision delivered and no bookmark vouches for it. A session
-// ended by an error must end on a whole revision, or its resumption would
-// lose the rest.
-func cutByClient(s *history.WatchSession, rev uint64) bool {
-	if s.Error != "" {
-		return false
-	}
-	for _, e := range s.Events {
-		if e.Revision > rev || e.Type == history.Bookmark && e.Revision == rev {
-			return false
-		}
-	}
-	return true
+// endsInside reports whether s ended inside revision rev: its last event
+// is a change at rev flagged More. The session, however it ended, did not
+// receive rev (sessionReach stops below it), so rev may be incomplete; a
+// resumption must repeat it (checkResumes).
+func endsInside(s *history.WatchSession, rev uint64) bool {
+	n := len(s.Events)
+	return n > 0 && s.Events[n-1].More && s.Events[n-1].Revision == rev && s.Events[n-1].Type != history.Bookmark
 }
 
 // gapRun accumulates consecutive undelivered revisions.

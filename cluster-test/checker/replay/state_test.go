@@ -70,6 +70,6 @@ func TestReplaySameObjectTwiceInOneRevision(t *testing.T) {
 	if it, ok := st.ItemAt("k0", 2); !ok || it != item("k0", "b", 2) {
 		t.Fatalf("ItemAt(k0, 2) = %v, %v", it, ok)
 	}
-	s := session(1, "", log[1:]...)
+	s := session(1, "", more(log[1]), log[2])
 	wantOK(t, replay.CheckWatches([]history.WatchSession{s}, st))
 }

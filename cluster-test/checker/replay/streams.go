@@ -9,10 +9,12 @@ import (
 
 // Stream is one node's collect-all watch, merged from its sessions.
 type Stream struct {
-	// Events are the changes, bookmarks left out, in delivery order.
+	// Events are the changes, bookmarks left out, in delivery order; the
+	// part of a revision a session ended inside (its last events flagged
+	// More) is left out too: the next session repeats that revision.
 	Events []history.Event
-	// Reached is the highest revision the stream reached (an event, a
-	// bookmark, or the first session's FromRevision).
+	// Reached is the highest revision the stream received whole (an event
+	// without More, a bookmark, or the first session's FromRevision).
 	Reached uint64
 	// Problems describe seams that lose or repeat changes: a session that
 	// does not resume from the revision the previous one reached, a change
@@ -39,10 +41,19 @@ func (st *Stream) join(i int, s *history.WatchSession) {
 		st.problem("session %d resumes from %d, the stream had reached %d", i, s.FromRevision, st.Reached)
 	}
 	seam := st.Reached
+	var inside []history.Event // the changes of a revision not yet whole
 	for _, e := range s.Events {
-		if e.Type != history.Bookmark {
-			st.append(i, seam, e)
+		if e.Type == history.Bookmark {
+			st.Reached = max(st.Reached, e.Revision)
+			continue
 		}
+		if inside = append(inside, e); e.More {
+			continue
+		}
+		for _, c := range inside {
+			st.append(i, seam, c)
+		}
+		inside = inside[:0]
 		st.Reached = max(st.Reached, e.Revision)
 	}
 	if s.Compacted {

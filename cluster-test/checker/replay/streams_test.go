@@ -43,6 +43,23 @@ func TestStreamsPass(t *testing.T) {
 	wantOK(t, replay.CheckWatches(streams["n3"], st))
 }
 
+// A session that broke inside revision 5 leaves 5 out of the stream; the
+// next one resumes from 3 and delivers it whole.
+func TestStreamSessionBrokeInsideARevision(t *testing.T) {
+	split := collectAll(10, 3)
+	split[0] = broken(session(0, "", append(delivered(0, 3, ""), more(ev(history.Modified, 5, "k1", "v5a")))...))
+	merged := replay.Merge(split)
+	if len(merged.Problems) != 0 || merged.Reached != 10 || len(merged.Events) != len(fixtureLog()) {
+		t.Fatalf("Merge = %+v", merged)
+	}
+	wantOK(t, replay.CheckStreams(map[string][]history.WatchSession{"n1": collectAll(10), "n2": split}, 10))
+	split[1].FromRevision = 5
+	split[1].Events = split[1].Events[2:]
+	if m := replay.Merge(split); len(m.Problems) != 1 || !contains(m.Problems[0], "session 1 resumes from 5, the stream had reached 3") {
+		t.Fatalf("resuming above the split revision: Merge = %+v", m)
+	}
+}
+
 func TestStreamViolations(t *testing.T) {
 	differ := collectAll(10, 5)
 	differ[1].Events[2].Value = "other"

@@ -15,8 +15,10 @@ import (
 //     event before it;
 //   - unique: no change of the log is delivered twice;
 //   - atomic: every revision it delivers is complete (all the log's
-//     matching events of that revision), except the last one of a session
-//     the client ended itself (no Error), unless a bookmark followed it;
+//     matching events of that revision), except one the session ended
+//     inside (its last event flagged More), which it did not receive;
+//   - flagged consistently: an event with More is followed by a change of
+//     its revision, one without More by none;
 //   - reliable: every matching change between FromRevision and its last
 //     event is delivered;
 //   - bookmarkable: at a bookmark B, every matching change <= B has been
@@ -25,7 +27,9 @@ import (
 //     exactly when the object did not exist just before (in the replay),
 //     DELETED for a delete, MODIFIED otherwise;
 //   - resumable: a session that broke (Error set, not compacted) is
-//     followed, for the same watcher, by one from the revision it reached.
+//     followed, for the same watcher, by one from the revision it reached
+//     (received whole); resuming above a revision it ended inside splits
+//     that revision.
 //
 // A session from revision 0 ("from now") is checked from just before its
 // first event.
@@ -79,6 +83,8 @@ func checkResumes(st *State, w []history.WatchSession, v *violations) {
 		lo, hi, what := reached, from, "never delivered"
 		if hi < lo {
 			lo, hi, what = hi, lo, "delivered twice"
+		} else if p, ok := insideAtEnd(prev); ok && p <= hi {
+			what = fmt.Sprintf("never delivered: atomic: revision %d split, the session broke inside it", p)
 		}
 		if e, found := st.firstMatching(next.LabelSelector, lo, hi); found {
 			v.add("watcher %d session %d: resumed from %d after reaching %d: %s %s",
@@ -103,12 +109,24 @@ func sessionStart(s *history.WatchSession) (uint64, bool) {
 	return e.Revision - 1, true
 }
 
-// sessionReach is the highest revision a session reached: its start, its
-// highest event or its highest bookmark.
+// sessionReach is the highest revision a session received whole: its
+// start, its highest bookmark, or its highest event without More (the last
+// of its revision). A revision the session ended inside is not reached.
 func sessionReach(s *history.WatchSession) (uint64, bool) {
 	r, ok := sessionStart(s)
 	for _, e := range s.Events {
-		r = max(r, e.Revision)
+		if !e.More {
+			r = max(r, e.Revision)
+		}
 	}
 	return r, ok
+}
+
+// insideAtEnd is the revision a session ended inside, if any.
+func insideAtEnd(s *history.WatchSession) (uint64, bool) {
+	n := len(s.Events)
+	if n == 0 || !endsInside(s, s.Events[n-1].Revision) {
+		return 0, false
+	}
+	return s.Events[n-1].Revision, true
 }

@@ -47,7 +47,7 @@ func TestWatchViolations(t *testing.T) {
 	}{
 		{"reordered", one(session(0, "", ev(history.Added, 1, "k0", "v1"), ev(history.Modified, 3, "k0", "v3"),
 			ev(history.Added, 2, "k1", "v2"))), "order: ADDED k1"},
-		{"duplicate", one(session(0, "", ev(history.Added, 1, "k0", "v1"), ev(history.Added, 2, "k1", "v2"),
+		{"duplicate", one(session(0, "", ev(history.Added, 1, "k0", "v1"), more(ev(history.Added, 2, "k1", "v2")),
 			ev(history.Added, 2, "k1", "v2"), ev(history.Modified, 3, "k0", "v3"))), "duplicate: ADDED k1"},
 		{"split batch", one(session(3, "", ev(history.Modified, 5, "k1", "v5a"), ev(history.Deleted, 6, "k0", "v3"))),
 			"atomic: revision 5 split, 1 of its 2"},
@@ -77,6 +77,14 @@ func TestWatchViolations(t *testing.T) {
 		{"resume repeats", resumed(
 			broken(session(0, "", delivered(0, 3, "")...)),
 			session(2, "", delivered(2, 5, "")...)), "delivered twice"},
+		{"resume after a revision the session broke inside", resumed(
+			broken(session(3, "", more(ev(history.Modified, 5, "k1", "v5a")))),
+			session(5, "", delivered(5, 7, "")...)), "atomic: revision 5 split, the session broke inside it"},
+		{"more flag before another revision", one(session(3, "", more(ev(history.Modified, 5, "k1", "v5a")),
+			more(ev(history.Added, 5, "k2", "v5b")), ev(history.Deleted, 6, "k0", "v3"))),
+			"more: ADDED k2=\"v5b\"@5 flagged more_at_revision, followed by DELETED k0"},
+		{"event after the last of its revision", one(session(3, "", ev(history.Modified, 5, "k1", "v5a"),
+			ev(history.Added, 5, "k2", "v5b"))), "more: ADDED k2=\"v5b\"@5 after MODIFIED k1=\"v5a\"@5, the last of its revision"},
 	}
 	st := fixture(t)
 	for _, c := range cases {
@@ -91,9 +99,18 @@ func TestWatchViolations(t *testing.T) {
 // one wraps a single session.
 func one(s history.WatchSession) []history.WatchSession { return []history.WatchSession{s} }
 
-// A session the client ended itself may stop in the middle of a revision.
-func TestWatchClientCutsBatch(t *testing.T) {
-	wantOK(t, replay.CheckWatches(one(session(3, "", ev(history.Modified, 5, "k1", "v5a"))), fixture(t)))
+// A session may end inside a revision (its last event flagged More),
+// whoever ended it: the revision counts as not received, and a broken
+// session's watcher resumes from before it and gets it whole.
+func TestWatchEndsInsideARevision(t *testing.T) {
+	cut := session(3, "", more(ev(history.Modified, 5, "k1", "v5a")))
+	wantOK(t, replay.CheckWatches(one(cut), fixture(t)))
+	sessions := resumed(broken(cut), session(3, "", delivered(3, 7, "")...))
+	wantOK(t, replay.CheckWatches(sessions, fixture(t)))
+	// Filtered: the watch of group a sees only k2 at 5, unflagged.
+	sessions = resumed(broken(session(3, group("a"), delivered(3, 5, group("a"))...)),
+		session(5, group("a"), delivered(5, 8, group("a"))...))
+	wantOK(t, replay.CheckWatches(sessions, fixture(t)))
 }
 
 // A session that ended cleanly (the run stopped it, or its time was up) is
