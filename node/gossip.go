@@ -133,6 +133,13 @@ func (g *gossip) join(addrs []string) error {
 	return err
 }
 
+// ownMeta is what this node advertises.
+func (g *gossip) ownMeta() gossipMeta {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.meta
+}
+
 // setMeta changes what this node advertises and spreads it.
 func (g *gossip) setMeta(f func(*gossipMeta)) {
 	g.mu.Lock()

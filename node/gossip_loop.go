@@ -22,7 +22,12 @@ const (
 
 // gossipLoop joins the --join peers (retrying until one answers) and keeps
 // this node's metadata true: Member once it is in a Raft configuration,
-// Fresh cleared once a leader has made it a non-voter. A node removed from
+// Fresh cleared once a leader has made it a non-voter or once it has caught
+// up with the leader. Every node of a new static cluster starts with an
+// empty log, hence Fresh; if Fresh stayed set, the autopilot would demote
+// any of them that fell behind later (partitioned, say), and a partition
+// could then leave the majority side without a quorum of voters
+// (cluster-test scenario 6 found this). A node removed from
 // the configuration leaves gossip, so that no leader adds it back.
 func (n *Node) gossipLoop(ctx context.Context) {
 	joined := len(n.cfg.Join) == 0
@@ -44,9 +49,10 @@ func (n *Node) gossipLoop(ctx context.Context) {
 		switch {
 		case in:
 			wasMember = true
+			caughtUp := n.gossip.ownMeta().Fresh && n.caughtUpWithLeader(ctx)
 			n.gossip.setMeta(func(m *gossipMeta) {
 				m.Member, m.Forming = true, false
-				m.Fresh = m.Fresh && suffrage != raft.Nonvoter
+				m.Fresh = m.Fresh && suffrage != raft.Nonvoter && !caughtUp
 			})
 		case wasMember:
 			n.logger.Warn("this node was removed from the cluster; leaving gossip")
@@ -74,4 +80,28 @@ func (n *Node) reconnectLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// caughtUpWithLeader reports whether this node has applied what the leader
+// has committed, within the autopilot's MaxLag: a node that started with
+// an empty log then holds the entries its vote vouches for.
+func (n *Node) caughtUpWithLeader(ctx context.Context) bool {
+	id, _ := n.store.Leader()
+	switch id {
+	case "":
+		return false
+	case n.cfg.ID:
+		return true
+	}
+	members, err := n.fsm.Members()
+	if err != nil || members[id] == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	st, err := n.api.PeerStatus(ctx, members[id])
+	if err != nil || st.GetCommitIndex() == 0 {
+		return false
+	}
+	return n.fsm.AppliedIndex()+n.cfg.Autopilot.MaxLag >= st.GetCommitIndex()
 }
