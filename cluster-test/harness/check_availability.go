@@ -111,15 +111,34 @@ func (r *Run) checkAvailability(phases []Phase) Verdict {
 		if p.Fault.End != 0 && (p.RecoveredAfter < 0 || p.RecoveredAfter > resumeBound) && !r.recoveredByFinal(p) {
 			problems = append(problems, fmt.Sprintf("no write within %s after %q ended", resumeBound, p.Fault.What))
 		}
-		long := p.Fault.End == 0 || time.Duration(p.Fault.End-p.Fault.Start) > resumeBound+2*time.Second
-		if p.MajorityExpected && long && (p.ResumedAfter < 0 || p.ResumedAfter > resumeBound) {
-			problems = append(problems, fmt.Sprintf("majority not writable within %s during %q", resumeBound, p.Fault.What))
+		if p.MajorityExpected && !majorityWritable(p) {
+			problems = append(problems, fmt.Sprintf("majority not writable during %q (%s)", p.Fault.What,
+				secs(time.Duration(p.Fault.End-p.Fault.Start))))
 		}
 	}
 	if len(problems) > 0 {
 		return fail(prop, strings.Join(firstN(problems, 4), "; "))
 	}
 	return pass(prop, fmt.Sprintf("final write ok; writes resumed after each of %d faults", len(phases)))
+}
+
+// majorityWriteWindow is the shortest fault during which a connected
+// majority must acknowledge a write: an election (1 s timeout), clients
+// giving up on a lost leader (3 s) and a margin.
+const majorityWriteWindow = 5 * time.Second
+
+// majorityWritable reports whether a fault that left a majority up and
+// connected saw writes resume in time: within resumeBound, and at all
+// when it lasted at least majorityWriteWindow.
+func majorityWritable(p Phase) bool {
+	d := time.Duration(endOr(p.Fault.End) - p.Fault.Start)
+	switch {
+	case d < majorityWriteWindow:
+		return true
+	case p.ResumedAfter < 0:
+		return false
+	}
+	return p.ResumedAfter <= resumeBound
 }
 
 // recoveredByFinal excuses a fault that ended after the traffic stopped:

@@ -32,6 +32,12 @@ type Config struct {
 	Nodes int
 	// Subnet is an IPv4 prefix of length 25 or less; DefaultSubnet if empty.
 	Subnet string
+	// DelayPorts, when not empty, puts the delay proxy between the nodes
+	// for TCP connections to these ports (at most 15), e.g.
+	// []int{PortRaft}: from Setup on, every such connection a node opens
+	// to another node is relayed by this process, which SetDelay and
+	// SetLinkDelay then slow down. Empty: no proxy, and no delays.
+	DelayPorts []int
 }
 
 // Validate reports whether the configuration can be built.
@@ -41,6 +47,9 @@ func (c Config) Validate() error {
 	}
 	if c.Nodes < 1 || c.Nodes > MaxNodes {
 		return fmt.Errorf("netns: %d nodes: want 1..%d", c.Nodes, MaxNodes)
+	}
+	if err := (Scope{Ports: c.DelayPorts}).validate(); err != nil {
+		return fmt.Errorf("netns: delay ports: %w", err)
 	}
 	_, err := c.subnet()
 	return err

@@ -82,11 +82,15 @@ func (n *Net) IsolateFromClients(i int) error {
 	return n.applyFault(rs, fmt.Sprintf("node %d cut from clients", i))
 }
 
-// Heal removes every fault; the topology stays. Faults keeps listing
-// them if Heal fails.
+// Heal removes every fault and sets every delay to 0; the topology and
+// the delay proxy stay. Faults keeps listing the iptables faults if Heal
+// fails. Bytes the proxy already holds keep the delay they were read with.
 func (n *Net) Heal() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.proxy != nil {
+		n.proxy.delays.reset()
+	}
 	err := parallel(n.memberNamespaces(), flush)
 	if err == nil {
 		n.faults = nil
@@ -94,11 +98,16 @@ func (n *Net) Heal() error {
 	return err
 }
 
-// Faults describes the active faults, oldest first, for a report.
+// Faults describes the active faults, oldest first, then the delays
+// (e.g. "delay 50ms on node 2"), for a report.
 func (n *Net) Faults() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return slices.Clone(n.faults)
+	f := slices.Clone(n.faults)
+	if n.proxy != nil {
+		f = append(f, n.proxy.delays.describe()...)
+	}
+	return f
 }
 
 // cutGroups cuts every pair of nodes in different groups, both ways.

@@ -15,6 +15,9 @@ type Net struct {
 	mu     sync.Mutex
 	st     state    // what exists, as written to the state file
 	faults []string // descriptions of the active faults
+
+	delayPorts []int  // Config.DelayPorts
+	proxy      *proxy // the delay proxy, nil without DelayPorts
 }
 
 // endpoint is a member namespace and its address.
@@ -49,6 +52,17 @@ func (n *Net) node(i int) endpoint {
 		panic(err)
 	}
 	return endpoint{ns: nodeNS(n.prefix, i), ip: hostAddr(n.subnet, 10+i)}
+}
+
+// nodeAt returns the index of the node with address a, or 0 when a is no
+// node's.
+func (n *Net) nodeAt(a netip.Addr) int {
+	for i := 1; i <= n.nodes; i++ {
+		if n.node(i).ip == a {
+			return i
+		}
+	}
+	return 0
 }
 
 // client returns the client endpoint.

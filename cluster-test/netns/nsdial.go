@@ -74,6 +74,11 @@ func (n *Net) ListenPacket(i int, network, addr string) (net.PacketConn, error) 
 
 // dialIn dials addr with a socket created inside namespace ns.
 func dialIn(ctx context.Context, ns, network, addr string) (net.Conn, error) {
+	return dialInWith(ctx, &net.Dialer{}, ns, network, addr)
+}
+
+// dialInWith dials addr with d and a socket created inside namespace ns.
+func dialInWith(ctx context.Context, d *net.Dialer, ns, network, addr string) (net.Conn, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("netns: dial %s: %w", addr, err)
@@ -83,7 +88,6 @@ func dialIn(ctx context.Context, ns, network, addr string) (net.Conn, error) {
 	}
 	var c net.Conn
 	err = inNamespace(ns, func() (err error) {
-		var d net.Dialer
 		c, err = d.DialContext(ctx, network, addr)
 		return err
 	})

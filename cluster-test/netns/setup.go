@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ func Setup(cfg Config) (*Net, error) {
 		return nil, err
 	}
 	subnet, _ := cfg.subnet()
-	n := &Net{prefix: cfg.Prefix, subnet: subnet, nodes: cfg.Nodes}
+	n := &Net{prefix: cfg.Prefix, subnet: subnet, nodes: cfg.Nodes, delayPorts: slices.Clone(cfg.DelayPorts)}
 	n.st = state{Prefix: n.prefix, PID: os.Getpid(), Namespaces: n.namespaces()}
 	if err := writeState(n.st); err != nil {
 		return nil, err
@@ -38,8 +39,8 @@ func (n *Net) namespaces() []string {
 	return append(n.memberNamespaces(), bridgeNS(n.prefix))
 }
 
-// build creates the namespaces, the bridge, one link per member, and the
-// fault chains.
+// build creates the namespaces, the bridge, one link per member, the
+// fault chains, and the delay proxy if one was asked for.
 func (n *Net) build() error {
 	var add strings.Builder
 	for _, ns := range n.namespaces() {
@@ -55,6 +56,9 @@ func (n *Net) build() error {
 		if err := n.configure(m); err != nil {
 			return err
 		}
+	}
+	if len(n.delayPorts) > 0 {
+		return n.startProxy()
 	}
 	return nil
 }

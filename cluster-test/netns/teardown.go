@@ -12,7 +12,8 @@ import (
 // netnsDir is where ip netns keeps a file per named namespace.
 const netnsDir = "/run/netns"
 
-// Teardown kills every process left in the network's namespaces, deletes
+// Teardown stops the delay proxy (closing the connections it relays),
+// kills every process left in the network's namespaces, deletes
 // the namespaces (which removes their links and rules), removes the
 // directories given to TrackDir, and then the state file. Calling it again
 // does nothing. If a step fails, the state file stays, so that the next
@@ -21,6 +22,9 @@ func (n *Net) Teardown() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.faults = nil
+	if n.proxy != nil {
+		n.proxy.stop()
+	}
 	return removeAll(n.st)
 }
 
