@@ -20,9 +20,11 @@ type Membership interface {
 	// configuration and waits until the change is committed. Only the
 	// leader can.
 	RemoveServer(ctx context.Context, id string) error
-	// TransferLeadership hands this node's leadership to another voter and
-	// waits until another node leads. It is a no-op on a follower.
-	TransferLeadership(ctx context.Context) error
+	// TransferLeadership hands this node's leadership to voter to (any
+	// other voter, the most up-to-date, when empty) and waits until
+	// another node leads. With to empty it is a no-op on a follower; with
+	// a target it fails there with raftstore.ErrNotLeader.
+	TransferLeadership(ctx context.Context, to string) error
 	// Retire is called once this node has left the cluster: the node stops
 	// serving its API after the calls in progress, so that clients fail over
 	// at once instead of waiting for a leader this node no longer hears.
@@ -117,7 +119,7 @@ func (s *Server) Leave(ctx context.Context, _ *pb.LeaveRequest) (*pb.StatusRespo
 // remove this node.
 func (s *Server) leaveOnce(ctx context.Context) (*pb.StatusResponse, error) {
 	if id, _ := s.cfg.Store.Leader(); id == s.cfg.NodeID {
-		if err := s.cfg.Membership.TransferLeadership(ctx); err != nil {
+		if err := s.cfg.Membership.TransferLeadership(ctx, ""); err != nil {
 			return nil, status.Errorf(codes.Unavailable, "hand leadership over: %v (nothing changed; try again)", err)
 		}
 	}

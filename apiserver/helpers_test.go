@@ -117,6 +117,11 @@ type nodeOptions struct {
 	leaderID   string // what Leader() reports
 	leaderWait time.Duration
 	hubBuffer  int
+	// membership, when set, serves the membership calls.
+	membership Membership
+	// members, when set, are the Raft members Status reports, with the
+	// fake's leader id.
+	members []*pb.Member
 }
 
 // startNode opens an FSM in a temp dir, creates the "default" namespace,
@@ -136,8 +141,19 @@ func startNode(t *testing.T, o nodeOptions) *node {
 	fr.leader.Store(!o.follower)
 	fr.leaderID.Store(o.leaderID)
 	n := &node{t: t, id: o.id, fsm: fsm, raft: fr, hub: hub}
+	statusOf := func() *pb.StatusResponse { return &pb.StatusResponse{Id: o.id} }
+	if o.members != nil {
+		statusOf = func() *pb.StatusResponse {
+			st := &pb.StatusResponse{Id: o.id, Members: o.members}
+			st.LeaderId, _ = fr.Leader()
+			if m := findMember(st, st.LeaderId); m != nil {
+				st.LeaderApiAddr = m.ApiAddr
+			}
+			return st
+		}
+	}
 	n.srv = New(Config{NodeID: o.id, Store: fr, State: fsm, Hub: hub, Now: func() time.Time { return testNow },
-		LeaderWait: o.leaderWait, Status: func() *pb.StatusResponse { return &pb.StatusResponse{Id: o.id} }})
+		LeaderWait: o.leaderWait, Status: statusOf, Membership: o.membership})
 	t.Cleanup(n.srv.Close)
 	n.mustApply(&pb.Op{Type: pb.OpType_CREATE, Object: &pb.Object{ApiVersion: "v1", Kind: "Namespace",
 		Metadata: &pb.ObjectMeta{Name: "default", Uid: "ns-default"}}})

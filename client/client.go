@@ -323,6 +323,21 @@ func (c *Client) RemoveMember(ctx context.Context, id string) (*pb.StatusRespons
 	return out, err
 }
 
+// TransferLeadership moves leadership to the voter with Raft id to, or to
+// the most up-to-date other voter when to is empty (any node takes it;
+// followers forward to the leader). It returns once another node leads,
+// with the former leader's status: Id is the former leader, LeaderId the
+// new one.
+func (c *Client) TransferLeadership(ctx context.Context, to string) (*pb.StatusResponse, error) {
+	var out *pb.StatusResponse
+	req := &pb.TransferLeadershipRequest{To: to}
+	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
+		out, err = pb.NewClusterClient(conn).TransferLeadership(ctx, req)
+		return err
+	})
+	return out, err
+}
+
 // Leave asks the node at the first endpoint to leave the cluster, without
 // failing over: leaving is about that node.
 func (c *Client) Leave(ctx context.Context) (*pb.StatusResponse, error) {

@@ -31,10 +31,17 @@ const (
 	// transferRetryDelay spaces attempts of a failed transfer (the
 	// target may still be catching up).
 	transferRetryDelay = 100 * time.Millisecond
+	// namedTransferAttempts bounds the attempts of a transfer to a named
+	// voter (each lasts up to an election timeout).
+	namedTransferAttempts = 3
 )
 
 // errNoOtherVoter: leadership cannot move, no other voter exists.
 var errNoOtherVoter = errors.New("no other voter to hand leadership to")
+
+// errTransferFailed: a leadership transfer to a named voter did not
+// happen; this node still leads.
+var errTransferFailed = errors.New("leadership transfer failed")
 
 // gatedStore is the Replicator the API sees: it reports this node as not
 // leading while the node hands its leadership over.
@@ -69,34 +76,75 @@ func (n *Node) removedSince(id string, stateSince time.Time) bool {
 	return ok && !stateSince.After(t.(time.Time))
 }
 
-// TransferLeadership hands this node's leadership to the most up-to-date
-// other voter and waits until another node is known to lead, within ctx. A
-// failed attempt (the target could not catch up in an election timeout) is
-// retried. On a follower it does nothing.
-func (n *Node) TransferLeadership(ctx context.Context) error {
+// TransferLeadership hands this node's leadership to voter to, or to the
+// most up-to-date other voter when to is empty, and waits until another
+// node is known to lead, within ctx. A failed attempt (the target could
+// not catch up in an election timeout) is retried: without a target until
+// ctx ends, with one at most namedTransferAttempts times, since writes
+// pause while a transfer runs. On a follower it does nothing when to is
+// empty and fails with raftstore.ErrNotLeader otherwise.
+func (n *Node) TransferLeadership(ctx context.Context, to string) error {
 	r := n.store.Raft()
 	if r.State() != raft.Leader {
+		if to != "" {
+			return fmt.Errorf("%w: node %q no longer leads", raftstore.ErrNotLeader, n.cfg.ID)
+		}
 		return nil
 	}
-	if !n.hasOtherVoter() {
-		return errNoOtherVoter
+	target, err := n.transferTarget(to)
+	if err != nil {
+		return err
 	}
-	n.handingOff.Store(true)
+	if !n.handingOff.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w: node %q is already handing leadership over", raftstore.ErrNotLeader, n.cfg.ID)
+	}
 	defer n.handingOff.Store(false)
 	if err := waitFuture(ctx, r.Barrier(membershipEnqueueTimeout)); err != nil {
 		return fmt.Errorf("barrier before the hand-over: %w", raftError(err))
 	}
-	for r.State() == raft.Leader {
-		err := waitFuture(ctx, r.LeadershipTransfer())
+	for attempt := 1; r.State() == raft.Leader; attempt++ {
+		err := waitFuture(ctx, transferFuture(r, target))
 		if err == nil || ctx.Err() != nil {
 			break
 		}
-		n.logger.Warn("leadership transfer failed; retrying", "err", err)
+		if target != nil && attempt >= namedTransferAttempts {
+			return fmt.Errorf("%w: %q did not take over after %d attempts: %v", errTransferFailed, to, attempt, err)
+		}
+		n.logger.Warn("leadership transfer failed; retrying", "to", to, "err", err)
 		if !sleepCtx(ctx, transferRetryDelay) {
 			break
 		}
 	}
 	return n.waitOtherLeader(ctx)
+}
+
+// transferTarget returns voter to from the configuration, nil for any
+// voter; it fails when there is no other voter to take over.
+func (n *Node) transferTarget(to string) (*raft.Server, error) {
+	if !n.hasOtherVoter() {
+		return nil, errNoOtherVoter
+	}
+	if to == "" {
+		return nil, nil
+	}
+	f := n.store.Raft().GetConfiguration()
+	if err := f.Error(); err != nil {
+		return nil, raftError(err)
+	}
+	for _, s := range f.Configuration().Servers {
+		if string(s.ID) == to && s.Suffrage == raft.Voter && to != n.cfg.ID {
+			return &s, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q is not another voter", errTransferFailed, to)
+}
+
+// transferFuture starts a transfer to target, or to any voter if nil.
+func transferFuture(r *raft.Raft, target *raft.Server) raft.Future {
+	if target == nil {
+		return r.LeadershipTransfer()
+	}
+	return r.LeadershipTransferToServer(target.ID, target.Address)
 }
 
 // waitOtherLeader waits until a node other than this one is known to lead.
@@ -150,7 +198,7 @@ func (n *Node) handOff() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), handOffTimeout)
 	defer cancel()
-	if err := n.TransferLeadership(ctx); err != nil {
+	if err := n.TransferLeadership(ctx, ""); err != nil {
 		n.logger.Warn("leadership hand-over before shutdown failed", "err", err)
 		return
 	}

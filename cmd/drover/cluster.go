@@ -27,7 +27,7 @@ const probeTimeout = 3 * time.Second
 // newClusterCmd builds `drover cluster`.
 func newClusterCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "cluster", Short: "Show and change the control-plane members"}
-	cmd.AddCommand(newClusterMembersCmd(), newClusterRemoveCmd(), newClusterLeaveCmd())
+	cmd.AddCommand(newClusterMembersCmd(), newClusterRemoveCmd(), newClusterLeaveCmd(), newClusterTransferLeaderCmd())
 	return cmd
 }
 
@@ -118,6 +118,45 @@ its API; stop its process then.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s left the cluster; the leader is now %s (%s)\n",
 				who, orDefault(st.LeaderId, "<none>"), orDefault(st.LeaderApiAddr, "<unknown>"))
+			return nil
+		},
+	}
+	addMembershipClientFlags(o, cmd)
+	return cmd
+}
+
+func newClusterTransferLeaderCmd() *cobra.Command {
+	o := &clientOpts{}
+	cmd := &cobra.Command{
+		Use:   "transfer-leader [ID]",
+		Short: "Move leadership to voter ID, or to the most up-to-date other voter",
+		Long: `Move Raft leadership to the voter ID, or, without an ID, to the most
+up-to-date other voter, and wait until the new leader is elected. Any
+member takes the request and forwards it to the leader. Writes pause for
+the hand-over (typically a few milliseconds to a second) and are served by
+the new leader; none fail. An unknown ID, a non-voter, or the leader
+itself is refused and leaves the leader unchanged.`,
+		Example: `  drover cluster transfer-leader n2
+  drover cluster transfer-leader --server 127.0.0.1:7001,127.0.0.1:7002`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			to := ""
+			if len(args) == 1 {
+				to = args[0]
+			}
+			ctx, cancel := o.callCtx(cmd.Context())
+			defer cancel()
+			cl, err := o.connect()
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			st, err := cl.TransferLeadership(ctx, to)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "leadership moved from %s to %s (%s)\n",
+				st.Id, orDefault(st.LeaderId, "<none>"), orDefault(st.LeaderApiAddr, "<unknown>"))
 			return nil
 		},
 	}

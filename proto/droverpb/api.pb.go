@@ -203,6 +203,52 @@ func (*LeaveRequest) Descriptor() ([]byte, []int) {
 	return file_drover_v1_api_proto_rawDescGZIP(), []int{3}
 }
 
+type TransferLeadershipRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// to is the Raft id of the voter to lead next; empty picks the most
+	// up-to-date other voter.
+	To            string `protobuf:"bytes,1,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferLeadershipRequest) Reset() {
+	*x = TransferLeadershipRequest{}
+	mi := &file_drover_v1_api_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferLeadershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferLeadershipRequest) ProtoMessage() {}
+
+func (x *TransferLeadershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_drover_v1_api_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferLeadershipRequest.ProtoReflect.Descriptor instead.
+func (*TransferLeadershipRequest) Descriptor() ([]byte, []int) {
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TransferLeadershipRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
 type CreateRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Object *Object                `protobuf:"bytes,1,opt,name=object,proto3" json:"object,omitempty"`
@@ -215,7 +261,7 @@ type CreateRequest struct {
 
 func (x *CreateRequest) Reset() {
 	*x = CreateRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[4]
+	mi := &file_drover_v1_api_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -227,7 +273,7 @@ func (x *CreateRequest) String() string {
 func (*CreateRequest) ProtoMessage() {}
 
 func (x *CreateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[4]
+	mi := &file_drover_v1_api_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -240,7 +286,7 @@ func (x *CreateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRequest.ProtoReflect.Descriptor instead.
 func (*CreateRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{4}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreateRequest) GetObject() *Object {
@@ -271,7 +317,7 @@ type GetRequest struct {
 
 func (x *GetRequest) Reset() {
 	*x = GetRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[5]
+	mi := &file_drover_v1_api_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -283,7 +329,7 @@ func (x *GetRequest) String() string {
 func (*GetRequest) ProtoMessage() {}
 
 func (x *GetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[5]
+	mi := &file_drover_v1_api_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -296,7 +342,7 @@ func (x *GetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequest.ProtoReflect.Descriptor instead.
 func (*GetRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{5}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetRequest) GetKind() string {
@@ -351,7 +397,7 @@ type ListRequest struct {
 
 func (x *ListRequest) Reset() {
 	*x = ListRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[6]
+	mi := &file_drover_v1_api_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +409,7 @@ func (x *ListRequest) String() string {
 func (*ListRequest) ProtoMessage() {}
 
 func (x *ListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[6]
+	mi := &file_drover_v1_api_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +422,7 @@ func (x *ListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
 func (*ListRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{6}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListRequest) GetKind() string {
@@ -450,7 +496,7 @@ type ListResponse struct {
 
 func (x *ListResponse) Reset() {
 	*x = ListResponse{}
-	mi := &file_drover_v1_api_proto_msgTypes[7]
+	mi := &file_drover_v1_api_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +508,7 @@ func (x *ListResponse) String() string {
 func (*ListResponse) ProtoMessage() {}
 
 func (x *ListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[7]
+	mi := &file_drover_v1_api_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +521,7 @@ func (x *ListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
 func (*ListResponse) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{7}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListResponse) GetItems() []*Object {
@@ -517,7 +563,7 @@ type UpdateRequest struct {
 
 func (x *UpdateRequest) Reset() {
 	*x = UpdateRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[8]
+	mi := &file_drover_v1_api_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +575,7 @@ func (x *UpdateRequest) String() string {
 func (*UpdateRequest) ProtoMessage() {}
 
 func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[8]
+	mi := &file_drover_v1_api_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +588,7 @@ func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{8}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateRequest) GetObject() *Object {
@@ -575,7 +621,7 @@ type DeleteRequest struct {
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[9]
+	mi := &file_drover_v1_api_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +633,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[9]
+	mi := &file_drover_v1_api_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +646,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{9}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteRequest) GetKind() string {
@@ -665,7 +711,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[10]
+	mi := &file_drover_v1_api_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +723,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[10]
+	mi := &file_drover_v1_api_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +736,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{10}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WatchRequest) GetKind() string {
@@ -761,7 +807,7 @@ type WatchEvent struct {
 
 func (x *WatchEvent) Reset() {
 	*x = WatchEvent{}
-	mi := &file_drover_v1_api_proto_msgTypes[11]
+	mi := &file_drover_v1_api_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -773,7 +819,7 @@ func (x *WatchEvent) String() string {
 func (*WatchEvent) ProtoMessage() {}
 
 func (x *WatchEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[11]
+	mi := &file_drover_v1_api_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -786,7 +832,7 @@ func (x *WatchEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEvent.ProtoReflect.Descriptor instead.
 func (*WatchEvent) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{11}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *WatchEvent) GetType() EventType {
@@ -825,7 +871,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[12]
+	mi := &file_drover_v1_api_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +883,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[12]
+	mi := &file_drover_v1_api_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +896,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{12}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{13}
 }
 
 type StatusResponse struct {
@@ -875,7 +921,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_drover_v1_api_proto_msgTypes[13]
+	mi := &file_drover_v1_api_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +933,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[13]
+	mi := &file_drover_v1_api_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +946,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{13}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *StatusResponse) GetId() string {
@@ -1000,7 +1046,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_drover_v1_api_proto_msgTypes[14]
+	mi := &file_drover_v1_api_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1058,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[14]
+	mi := &file_drover_v1_api_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1071,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{14}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Member) GetId() string {
@@ -1082,7 +1128,9 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x06sha256\x18\x03 \x01(\tR\x06sha256\"%\n" +
 	"\x13RemoveMemberRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x0e\n" +
-	"\fLeaveRequest\"Y\n" +
+	"\fLeaveRequest\"+\n" +
+	"\x19TransferLeadershipRequest\x12\x0e\n" +
+	"\x02to\x18\x01 \x01(\tR\x02to\"Y\n" +
 	"\rCreateRequest\x12)\n" +
 	"\x06object\x18\x01 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12\x1d\n" +
 	"\n" +
@@ -1163,11 +1211,12 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x06Update\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x12;\n" +
 	"\fUpdateStatus\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x125\n" +
 	"\x06Delete\x12\x18.drover.v1.DeleteRequest\x1a\x11.drover.v1.Object\x129\n" +
-	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x012\x94\x02\n" +
+	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x012\xeb\x02\n" +
 	"\aCluster\x12=\n" +
 	"\x06Status\x12\x18.drover.v1.StatusRequest\x1a\x19.drover.v1.StatusResponse\x12I\n" +
 	"\fRemoveMember\x12\x1e.drover.v1.RemoveMemberRequest\x1a\x19.drover.v1.StatusResponse\x12;\n" +
-	"\x05Leave\x12\x17.drover.v1.LeaveRequest\x1a\x19.drover.v1.StatusResponse\x12B\n" +
+	"\x05Leave\x12\x17.drover.v1.LeaveRequest\x1a\x19.drover.v1.StatusResponse\x12U\n" +
+	"\x12TransferLeadership\x12$.drover.v1.TransferLeadershipRequest\x1a\x19.drover.v1.StatusResponse\x12B\n" +
 	"\bSnapshot\x12\x1a.drover.v1.SnapshotRequest\x1a\x18.drover.v1.SnapshotChunk0\x01B)Z'github.com/drover/drover/proto/droverpbb\x06proto3"
 
 var (
@@ -1182,57 +1231,60 @@ func file_drover_v1_api_proto_rawDescGZIP() []byte {
 	return file_drover_v1_api_proto_rawDescData
 }
 
-var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_drover_v1_api_proto_goTypes = []any{
-	(*SnapshotRequest)(nil),     // 0: drover.v1.SnapshotRequest
-	(*SnapshotChunk)(nil),       // 1: drover.v1.SnapshotChunk
-	(*RemoveMemberRequest)(nil), // 2: drover.v1.RemoveMemberRequest
-	(*LeaveRequest)(nil),        // 3: drover.v1.LeaveRequest
-	(*CreateRequest)(nil),       // 4: drover.v1.CreateRequest
-	(*GetRequest)(nil),          // 5: drover.v1.GetRequest
-	(*ListRequest)(nil),         // 6: drover.v1.ListRequest
-	(*ListResponse)(nil),        // 7: drover.v1.ListResponse
-	(*UpdateRequest)(nil),       // 8: drover.v1.UpdateRequest
-	(*DeleteRequest)(nil),       // 9: drover.v1.DeleteRequest
-	(*WatchRequest)(nil),        // 10: drover.v1.WatchRequest
-	(*WatchEvent)(nil),          // 11: drover.v1.WatchEvent
-	(*StatusRequest)(nil),       // 12: drover.v1.StatusRequest
-	(*StatusResponse)(nil),      // 13: drover.v1.StatusResponse
-	(*Member)(nil),              // 14: drover.v1.Member
-	(*Object)(nil),              // 15: drover.v1.Object
-	(EventType)(0),              // 16: drover.v1.EventType
+	(*SnapshotRequest)(nil),           // 0: drover.v1.SnapshotRequest
+	(*SnapshotChunk)(nil),             // 1: drover.v1.SnapshotChunk
+	(*RemoveMemberRequest)(nil),       // 2: drover.v1.RemoveMemberRequest
+	(*LeaveRequest)(nil),              // 3: drover.v1.LeaveRequest
+	(*TransferLeadershipRequest)(nil), // 4: drover.v1.TransferLeadershipRequest
+	(*CreateRequest)(nil),             // 5: drover.v1.CreateRequest
+	(*GetRequest)(nil),                // 6: drover.v1.GetRequest
+	(*ListRequest)(nil),               // 7: drover.v1.ListRequest
+	(*ListResponse)(nil),              // 8: drover.v1.ListResponse
+	(*UpdateRequest)(nil),             // 9: drover.v1.UpdateRequest
+	(*DeleteRequest)(nil),             // 10: drover.v1.DeleteRequest
+	(*WatchRequest)(nil),              // 11: drover.v1.WatchRequest
+	(*WatchEvent)(nil),                // 12: drover.v1.WatchEvent
+	(*StatusRequest)(nil),             // 13: drover.v1.StatusRequest
+	(*StatusResponse)(nil),            // 14: drover.v1.StatusResponse
+	(*Member)(nil),                    // 15: drover.v1.Member
+	(*Object)(nil),                    // 16: drover.v1.Object
+	(EventType)(0),                    // 17: drover.v1.EventType
 }
 var file_drover_v1_api_proto_depIdxs = []int32{
-	15, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
-	15, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
-	15, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
-	16, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
-	15, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
-	14, // 5: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
-	4,  // 6: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
-	5,  // 7: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
-	6,  // 8: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
-	8,  // 9: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
-	8,  // 10: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
-	9,  // 11: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
-	10, // 12: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
-	12, // 13: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
+	16, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
+	16, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
+	16, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
+	17, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
+	16, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
+	15, // 5: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
+	5,  // 6: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
+	6,  // 7: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
+	7,  // 8: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
+	9,  // 9: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
+	9,  // 10: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
+	10, // 11: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
+	11, // 12: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
+	13, // 13: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
 	2,  // 14: drover.v1.Cluster.RemoveMember:input_type -> drover.v1.RemoveMemberRequest
 	3,  // 15: drover.v1.Cluster.Leave:input_type -> drover.v1.LeaveRequest
-	0,  // 16: drover.v1.Cluster.Snapshot:input_type -> drover.v1.SnapshotRequest
-	15, // 17: drover.v1.Objects.Create:output_type -> drover.v1.Object
-	15, // 18: drover.v1.Objects.Get:output_type -> drover.v1.Object
-	7,  // 19: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
-	15, // 20: drover.v1.Objects.Update:output_type -> drover.v1.Object
-	15, // 21: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
-	15, // 22: drover.v1.Objects.Delete:output_type -> drover.v1.Object
-	11, // 23: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
-	13, // 24: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
-	13, // 25: drover.v1.Cluster.RemoveMember:output_type -> drover.v1.StatusResponse
-	13, // 26: drover.v1.Cluster.Leave:output_type -> drover.v1.StatusResponse
-	1,  // 27: drover.v1.Cluster.Snapshot:output_type -> drover.v1.SnapshotChunk
-	17, // [17:28] is the sub-list for method output_type
-	6,  // [6:17] is the sub-list for method input_type
+	4,  // 16: drover.v1.Cluster.TransferLeadership:input_type -> drover.v1.TransferLeadershipRequest
+	0,  // 17: drover.v1.Cluster.Snapshot:input_type -> drover.v1.SnapshotRequest
+	16, // 18: drover.v1.Objects.Create:output_type -> drover.v1.Object
+	16, // 19: drover.v1.Objects.Get:output_type -> drover.v1.Object
+	8,  // 20: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
+	16, // 21: drover.v1.Objects.Update:output_type -> drover.v1.Object
+	16, // 22: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
+	16, // 23: drover.v1.Objects.Delete:output_type -> drover.v1.Object
+	12, // 24: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
+	14, // 25: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
+	14, // 26: drover.v1.Cluster.RemoveMember:output_type -> drover.v1.StatusResponse
+	14, // 27: drover.v1.Cluster.Leave:output_type -> drover.v1.StatusResponse
+	14, // 28: drover.v1.Cluster.TransferLeadership:output_type -> drover.v1.StatusResponse
+	1,  // 29: drover.v1.Cluster.Snapshot:output_type -> drover.v1.SnapshotChunk
+	18, // [18:30] is the sub-list for method output_type
+	6,  // [6:18] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -1250,7 +1302,7 @@ func file_drover_v1_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_drover_v1_api_proto_rawDesc), len(file_drover_v1_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

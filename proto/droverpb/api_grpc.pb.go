@@ -378,10 +378,11 @@ var Objects_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Cluster_Status_FullMethodName       = "/drover.v1.Cluster/Status"
-	Cluster_RemoveMember_FullMethodName = "/drover.v1.Cluster/RemoveMember"
-	Cluster_Leave_FullMethodName        = "/drover.v1.Cluster/Leave"
-	Cluster_Snapshot_FullMethodName     = "/drover.v1.Cluster/Snapshot"
+	Cluster_Status_FullMethodName             = "/drover.v1.Cluster/Status"
+	Cluster_RemoveMember_FullMethodName       = "/drover.v1.Cluster/RemoveMember"
+	Cluster_Leave_FullMethodName              = "/drover.v1.Cluster/Leave"
+	Cluster_TransferLeadership_FullMethodName = "/drover.v1.Cluster/TransferLeadership"
+	Cluster_Snapshot_FullMethodName           = "/drover.v1.Cluster/Snapshot"
 )
 
 // ClusterClient is the client API for Cluster service.
@@ -398,6 +399,10 @@ type ClusterClient interface {
 	// Leave removes the answering node from the cluster, handing leadership
 	// to another voter first if it leads.
 	Leave(ctx context.Context, in *LeaveRequest, opts ...grpc.CallOption) (*StatusResponse, error)
+	// TransferLeadership moves leadership to another voter (on the leader;
+	// followers forward) and answers once another node leads, with the
+	// former leader's status: id is the former leader, leader_id the new one.
+	TransferLeadership(ctx context.Context, in *TransferLeadershipRequest, opts ...grpc.CallOption) (*StatusResponse, error)
 	// Snapshot streams a consistent copy of the whole state, taken on the
 	// leader after a linearizable read barrier (followers forward).
 	Snapshot(ctx context.Context, in *SnapshotRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SnapshotChunk], error)
@@ -441,6 +446,16 @@ func (c *clusterClient) Leave(ctx context.Context, in *LeaveRequest, opts ...grp
 	return out, nil
 }
 
+func (c *clusterClient) TransferLeadership(ctx context.Context, in *TransferLeadershipRequest, opts ...grpc.CallOption) (*StatusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StatusResponse)
+	err := c.cc.Invoke(ctx, Cluster_TransferLeadership_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *clusterClient) Snapshot(ctx context.Context, in *SnapshotRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SnapshotChunk], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &Cluster_ServiceDesc.Streams[0], Cluster_Snapshot_FullMethodName, cOpts...)
@@ -474,6 +489,10 @@ type ClusterServer interface {
 	// Leave removes the answering node from the cluster, handing leadership
 	// to another voter first if it leads.
 	Leave(context.Context, *LeaveRequest) (*StatusResponse, error)
+	// TransferLeadership moves leadership to another voter (on the leader;
+	// followers forward) and answers once another node leads, with the
+	// former leader's status: id is the former leader, leader_id the new one.
+	TransferLeadership(context.Context, *TransferLeadershipRequest) (*StatusResponse, error)
 	// Snapshot streams a consistent copy of the whole state, taken on the
 	// leader after a linearizable read barrier (followers forward).
 	Snapshot(*SnapshotRequest, grpc.ServerStreamingServer[SnapshotChunk]) error
@@ -495,6 +514,9 @@ func (UnimplementedClusterServer) RemoveMember(context.Context, *RemoveMemberReq
 }
 func (UnimplementedClusterServer) Leave(context.Context, *LeaveRequest) (*StatusResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Leave not implemented")
+}
+func (UnimplementedClusterServer) TransferLeadership(context.Context, *TransferLeadershipRequest) (*StatusResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method TransferLeadership not implemented")
 }
 func (UnimplementedClusterServer) Snapshot(*SnapshotRequest, grpc.ServerStreamingServer[SnapshotChunk]) error {
 	return status.Errorf(codes.Unimplemented, "method Snapshot not implemented")
@@ -574,6 +596,24 @@ func _Cluster_Leave_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Cluster_TransferLeadership_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TransferLeadershipRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ClusterServer).TransferLeadership(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Cluster_TransferLeadership_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ClusterServer).TransferLeadership(ctx, req.(*TransferLeadershipRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Cluster_Snapshot_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(SnapshotRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -603,6 +643,10 @@ var Cluster_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Leave",
 			Handler:    _Cluster_Leave_Handler,
+		},
+		{
+			MethodName: "TransferLeadership",
+			Handler:    _Cluster_TransferLeadership_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
