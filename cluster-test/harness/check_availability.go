@@ -84,7 +84,7 @@ func (r *Run) majorityExpected(fi int) bool {
 	}
 	switch f.Kind {
 	case "kill", "pause":
-		return len(f.Nodes) <= (r.c.Size()-1)/2
+		return len(f.Nodes) <= (f.Members-1)/2
 	case "partition":
 		return strings.HasPrefix(f.What, "isolate") || strings.HasPrefix(f.What, "partition")
 	}

@@ -16,13 +16,14 @@ const pauseBudget = 3 * time.Second
 func (r *Run) checkGossip() Verdict {
 	const prop = "P13 gossip"
 	var problems []string
-	for i := 1; i <= r.c.Size(); i++ {
+	members := r.c.Members()
+	for _, i := range members {
 		s, ok := r.smp.latestOf(i)
 		if !ok {
 			problems = append(problems, r.c.ID(i)+": no status")
 			continue
 		}
-		for j := 1; j <= r.c.Size(); j++ {
+		for _, j := range members {
 			if st := s.Gossip[r.c.ID(j)]; st != "alive" {
 				problems = append(problems, fmt.Sprintf("%s sees %s as %q at the end", r.c.ID(i), r.c.ID(j), st))
 			}

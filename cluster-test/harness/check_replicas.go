@@ -16,7 +16,7 @@ func (r *Run) checkReplicas() Verdict {
 	var problems []string
 	hashes := map[string][]string{}
 	var index uint64
-	for i := 1; i <= r.c.Size(); i++ {
+	for _, i := range r.c.Members() {
 		st := r.Replicas[i]
 		if st.Err != "" {
 			problems = append(problems, fmt.Sprintf("%s: %s", r.c.ID(i), st.Err))
@@ -36,7 +36,7 @@ func (r *Run) checkReplicas() Verdict {
 	if len(problems) > 0 {
 		return fail(prop, strings.Join(firstN(problems, 5), "; "))
 	}
-	return pass(prop, fmt.Sprintf("hash chains equal at index %d on %d nodes; %d log entries compared", index, r.c.Size(), entries))
+	return pass(prop, fmt.Sprintf("hash chains equal at index %d on %d nodes; %d log entries compared", index, len(r.c.Members()), entries))
 }
 
 // compareLogs compares, index by index, the log entries the nodes hold.

@@ -50,7 +50,7 @@ func (r *Run) Check() *Report {
 func (r *Run) collectAllStreams() map[string][]history.WatchSession {
 	out := map[string][]history.WatchSession{}
 	for _, s := range r.Sessions {
-		for i := 1; i <= r.c.Size(); i++ {
+		for _, i := range r.c.Members() {
 			if s.Watcher == collectAllID(i) {
 				out[r.c.ID(i)] = append(out[r.c.ID(i)], s)
 			}
@@ -65,7 +65,7 @@ func (r *Run) referenceLog(streams map[string][]history.WatchSession) ([]history
 	var best []history.Event
 	var node string
 	var reached uint64
-	for i := 1; i <= r.c.Size(); i++ {
+	for _, i := range r.c.Members() {
 		m := replay.Merge(streams[r.c.ID(i)])
 		if node == "" || m.Reached > reached {
 			best, node, reached = m.Events, r.c.ID(i), m.Reached
@@ -118,7 +118,7 @@ func (r *Run) evidence(prop string) string {
 
 // report assembles the report.
 func (r *Run) report(vs []Verdict, phases []Phase) *Report {
-	rep := &Report{Scenario: fmt.Sprintf("%d (%s)", r.cfg.Scenario.Num, r.cfg.Scenario.Name), Nodes: r.c.Size(),
+	rep := &Report{Scenario: fmt.Sprintf("%d (%s)", r.cfg.Scenario.Num, r.cfg.Scenario.Name), Nodes: r.cfg.Nodes,
 		Seed: r.cfg.Seed, Duration: r.cfg.Duration.String(), Timeline: r.Timeline, Counts: countOps(r.Ops),
 		Phases: phases, WatchSessions: len(r.Sessions), FinalRevision: r.FinalRevision, Problems: r.Problems,
 		Verdicts: vs, OutDir: r.cfg.OutDir, Passed: len(r.Problems) == 0}

@@ -21,8 +21,11 @@ import (
 type ClusterConfig struct {
 	// Binary is the drover executable.
 	Binary string
-	// Nodes is the cluster size (3 or 5).
-	Nodes int
+	// Nodes is how many nodes there are room for (one network namespace
+	// each); Initial of them form the cluster at the start (0: all), the
+	// others can join later as members are added.
+	Nodes   int
+	Initial int
 	// Dir holds one data dir and one log file per node.
 	Dir string
 	// ExtraArgs are appended to every node's command line.
@@ -34,8 +37,9 @@ type Cluster struct {
 	cfg ClusterConfig
 	net Network
 
-	mu    sync.Mutex
-	procs []*proc // index i-1 is node i
+	mu      sync.Mutex
+	procs   []*proc      // index i-1 is node i
+	members map[int]bool // the nodes meant to be in the cluster now
 }
 
 // proc is one node's current process.
@@ -47,11 +51,50 @@ type proc struct {
 
 // NewCluster prepares, but does not start, the nodes.
 func NewCluster(cfg ClusterConfig, n Network) *Cluster {
-	return &Cluster{cfg: cfg, net: n, procs: make([]*proc, cfg.Nodes)}
+	if cfg.Initial == 0 || cfg.Initial > cfg.Nodes {
+		cfg.Initial = cfg.Nodes
+	}
+	c := &Cluster{cfg: cfg, net: n, procs: make([]*proc, cfg.Nodes), members: map[int]bool{}}
+	for i := 1; i <= cfg.Initial; i++ {
+		c.members[i] = true
+	}
+	return c
 }
 
-// Size is the number of nodes.
+// Size is the number of nodes there is room for, members or not.
 func (c *Cluster) Size() int { return c.cfg.Nodes }
+
+// Members lists the nodes meant to be in the cluster now, in order.
+func (c *Cluster) Members() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int
+	for i := 1; i <= c.cfg.Nodes; i++ {
+		if c.members[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// IsMember reports whether node i is meant to be in the cluster now.
+func (c *Cluster) IsMember(i int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.members[i]
+}
+
+// SetMember records that node i joined (true) or left (false) the
+// cluster.
+func (c *Cluster) SetMember(i int, in bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if in {
+		c.members[i] = true
+	} else {
+		delete(c.members, i)
+	}
+}
 
 // ID is node i's Raft id (i is 1-based).
 func (c *Cluster) ID(i int) string { return fmt.Sprintf("n%d", i) }
@@ -82,10 +125,12 @@ func (c *Cluster) DataDir(i int) string { return filepath.Join(c.cfg.Dir, "data"
 // LogPath is node i's log file (appended to across restarts).
 func (c *Cluster) LogPath(i int) string { return filepath.Join(c.cfg.Dir, c.ID(i)+".log") }
 
-// args is node i's command line.
+// args is node i's command line: the initial members start as a static
+// cluster (--peers), later ones join through gossip only and wait to be
+// added by the leader's autopilot.
 func (c *Cluster) args(i int) []string {
 	var peers, gossip []string
-	for j := 1; j <= c.cfg.Nodes; j++ {
+	for j := 1; j <= c.cfg.Initial; j++ {
 		peers = append(peers, c.ID(j)+"="+c.addr(j, portRaft))
 		if j != i {
 			gossip = append(gossip, c.addr(j, portGossip))
@@ -94,8 +139,10 @@ func (c *Cluster) args(i int) []string {
 	args := []string{"node", "--id", c.ID(i), "--data-dir", c.DataDir(i),
 		"--api-addr", c.APIAddr(i), "--raft-addr", c.addr(i, portRaft),
 		"--http-addr", c.HTTPAddr(i), "--gossip-addr", c.addr(i, portGossip),
-		"--nats-addr", c.addr(i, portNATS), "--peers", strings.Join(peers, ","),
-		"--join", strings.Join(gossip, ",")}
+		"--nats-addr", c.addr(i, portNATS), "--join", strings.Join(gossip, ",")}
+	if i <= c.cfg.Initial {
+		args = append(args, "--peers", strings.Join(peers, ","))
+	}
 	return append(args, c.cfg.ExtraArgs...)
 }
 
@@ -206,8 +253,8 @@ func (c *Cluster) StopAll() {
 	}
 }
 
-// Client returns a client for the given nodes (all when none is given),
-// dialing from the harness's client namespace.
+// Client returns a client for the given nodes (every node there is room
+// for when none is given), dialing from the harness's client namespace.
 func (c *Cluster) Client(nodes ...int) (*client.Client, error) {
 	if len(nodes) == 0 {
 		for i := 1; i <= c.cfg.Nodes; i++ {

@@ -21,6 +21,8 @@ type Fault struct {
 	Kind string `json:"kind"`
 	// Nodes are the nodes the fault acts on.
 	Nodes []int `json:"nodes,omitempty"`
+	// Members is the cluster size when the fault began.
+	Members int `json:"members"`
 }
 
 // Nemesis injects faults and keeps their timeline.
@@ -53,7 +55,8 @@ func (n *Nemesis) Timeline() []Fault {
 func (n *Nemesis) open(key, kind, what string, nodes ...int) {
 	n.mu.Lock()
 	n.active[key] = len(n.timeline)
-	n.timeline = append(n.timeline, Fault{Start: n.rec.Now(), What: what, Kind: kind, Nodes: nodes})
+	n.timeline = append(n.timeline, Fault{Start: n.rec.Now(), What: what, Kind: kind, Nodes: nodes,
+		Members: len(n.c.Members())})
 	n.mu.Unlock()
 	n.log("nemesis: %s", what)
 }
@@ -98,16 +101,20 @@ func (n *Nemesis) Leader(ctx context.Context) int {
 // Follower returns a running node other than the leader.
 func (n *Nemesis) Follower(ctx context.Context) int {
 	l := n.Leader(ctx)
-	for _, i := range n.rng.Perm(n.c.Size()) {
-		if i+1 != l && n.c.Running(i+1) {
-			return i + 1
+	members := n.c.Members()
+	for _, k := range n.rng.Perm(len(members)) {
+		if i := members[k]; i != l && n.c.Running(i) {
+			return i
 		}
 	}
 	return 0
 }
 
-// Random returns a random node.
-func (n *Nemesis) Random() int { return n.rng.IntN(n.c.Size()) + 1 }
+// Random returns a random member.
+func (n *Nemesis) Random() int {
+	members := n.c.Members()
+	return members[n.rng.IntN(len(members))]
+}
 
 // Kill SIGKILLs node i.
 func (n *Nemesis) Kill(i int) error {
@@ -176,7 +183,7 @@ func (n *Nemesis) Heal() error {
 // ones: how every scenario ends.
 func (n *Nemesis) Recover() error {
 	first := n.Heal()
-	for i := 1; i <= n.c.Size(); i++ {
+	for _, i := range n.c.Members() {
 		if n.c.Paused(i) {
 			n.Resume(i)
 		}

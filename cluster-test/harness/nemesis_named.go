@@ -24,6 +24,9 @@ var namedFaults = map[string]func(ctx context.Context, n *Nemesis) error{
 	"partition-nats":   natsOnly,
 	"partition-ports":  portPartitions,
 	"rolling-restart":  rollingRestart,
+	"transfer-leader":  transferEvery,
+	"replace-member":   replaceMember,
+	"grow-shrink":      growShrink,
 }
 
 // NemesisNames lists the names --nemesis accepts.

@@ -65,13 +65,13 @@ func (r *Run) collectReplicas(ctx context.Context) {
 	for {
 		states := map[int]replicaState{}
 		same := true
-		for i := 1; i <= r.c.Size(); i++ {
+		for _, i := range r.c.Members() {
 			var st replicaState
 			if err := r.c.getJSON(ctx, hc, i, "/debug/fsm-hash", &st); err != nil {
 				st.Err = err.Error()
 			}
 			states[i] = st
-			same = same && st.Err == "" && st.AppliedIndex == states[1].AppliedIndex
+			same = same && st.Err == "" && st.AppliedIndex == states[r.c.Members()[0]].AppliedIndex
 		}
 		if same || time.Now().After(deadline) || ctx.Err() != nil {
 			r.Replicas = states

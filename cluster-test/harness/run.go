@@ -79,8 +79,8 @@ func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
 	r := &Run{cfg: cfg, rec: history.NewRecorder(), start: time.Now(), Replicas: map[int]replicaState{}}
 	r.watches = &watchRecorder{rec: r.rec}
 	args := append([]string{"--history-max-events", "20000", "--compact-interval", "200ms"}, cfg.Scenario.NodeArgs...)
-	r.c = NewCluster(ClusterConfig{Binary: cfg.Binary, Nodes: cfg.Nodes, Dir: filepath.Join(cfg.OutDir, "nodes"),
-		ExtraArgs: args}, cfg.Network)
+	r.c = NewCluster(ClusterConfig{Binary: cfg.Binary, Nodes: cfg.Nodes + cfg.Scenario.Spare, Initial: cfg.Nodes,
+		Dir: filepath.Join(cfg.OutDir, "nodes"), ExtraArgs: args}, cfg.Network)
 	if err := os.MkdirAll(filepath.Join(cfg.OutDir, "nodes"), 0o755); err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
 // boot starts the nodes, waits for a leader and creates the test
 // namespace; it returns the revision the watchers start from.
 func (r *Run) boot(ctx context.Context) (uint64, error) {
-	for i := 1; i <= r.c.Size(); i++ {
+	for _, i := range r.c.Members() {
 		if err := r.c.Start(i); err != nil {
 			return 0, err
 		}
@@ -136,7 +136,7 @@ func (r *Run) boot(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	r.logf("cluster of %d up; namespace %q created at revision %d", r.c.Size(), history.Namespace, res.GetResourceVersion())
+	r.logf("cluster of %d up; namespace %q created at revision %d", len(r.c.Members()), history.Namespace, res.GetResourceVersion())
 	return res.GetResourceVersion(), nil
 }
 
@@ -155,6 +155,9 @@ func (r *Run) startWatchers(ctx context.Context, wg *sync.WaitGroup, from uint64
 	}
 	for i := 1; i <= r.c.Size(); i++ {
 		wg.Go(func() { r.watches.collectAll(ctx, r.c, i, from) })
+		if !r.c.IsMember(i) {
+			continue // a node that may join later: collect-all only
+		}
 		for k := range r.cfg.Watchers {
 			id, wrng := i*100+k, rand.New(rand.NewPCG(rng.Uint64(), uint64(i*100+k)))
 			wg.Go(func() { r.watches.pinnedWatcher(ctx, r.c, id, i, headRev, wrng) })
@@ -210,12 +213,13 @@ func (r *Run) waitGossip(ctx context.Context) {
 // gossipConverged reports whether every node's latest sample shows every
 // member alive.
 func (r *Run) gossipConverged() bool {
-	for i := 1; i <= r.c.Size(); i++ {
+	members := r.c.Members()
+	for _, i := range members {
 		s, ok := r.smp.latestOf(i)
 		if !ok {
 			return false
 		}
-		for j := 1; j <= r.c.Size(); j++ {
+		for _, j := range members {
 			if s.Gossip[r.c.ID(j)] != "alive" {
 				return false
 			}
@@ -258,7 +262,7 @@ func (r *Run) waitApplied(ctx context.Context, rev uint64) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		behind := []string{}
-		for i := 1; i <= r.c.Size(); i++ {
+		for _, i := range r.c.Members() {
 			if s, ok := r.smp.latestOf(i); !ok || s.Applied < rev {
 				behind = append(behind, r.c.ID(i))
 			}
@@ -293,7 +297,7 @@ func (r *Run) waitStreams(ctx context.Context, rev uint64) {
 // recorded only when it ends, so it asks the recorder's in-flight view.
 func (r *Run) streamsBehind(rev uint64) []string {
 	var behind []string
-	for i := 1; i <= r.c.Size(); i++ {
+	for _, i := range r.c.Members() {
 		if r.watches.reached(collectAllID(i)) < rev {
 			behind = append(behind, r.c.ID(i))
 		}

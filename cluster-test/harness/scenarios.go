@@ -19,6 +19,9 @@ type Scenario struct {
 	Run func(ctx context.Context, n *Nemesis) error
 	// NodeArgs are extra `drover node` flags the scenario needs.
 	NodeArgs []string
+	// Spare is how many more nodes than the cluster size it needs room
+	// for (nodes it adds while running).
+	Spare int
 }
 
 // Implemented reports whether the scenario can run yet.
@@ -40,11 +43,13 @@ func Scenarios() []Scenario {
 		{Num: 10, Name: "degraded links: loss bursts and sustained loss on one node", Run: lossyLinks},
 		{Num: 11, Name: "pauses: SIGSTOP a follower 5 s and 30 s; the leader for half the election timeout", Run: pauses},
 		{Num: 12, Name: "slow fsync on the leader (failpoint) for 10 s"},
-		{Num: 13, Name: "grow and shrink voters under load: 3 → 5 → 3"},
-		{Num: 14, Name: "remove the leader; remove a partitioned node, then heal"},
-		{Num: 15, Name: "replace a member with a wiped data dir under load"},
-		{Num: 16, Name: "leadership transfer every 5 s under maximal write load"},
-		{Num: 17, Name: "a lagging follower installs a snapshot while watchers are attached to it"},
+		{Num: 13, Name: "grow and shrink voters under load: 3 → 5 → 3", Nodes: 3, Spare: 2, Run: growShrink,
+			NodeArgs: []string{"--promote-after", "1s"}},
+		{Num: 14, Name: "remove the leader; remove a partitioned node, then heal", Nodes: 5, Run: removeMembers},
+		{Num: 15, Name: "replace a member with a wiped data dir under load", Run: replaceMember},
+		{Num: 16, Name: "leadership transfer every 5 s under load", Run: transferEvery},
+		{Num: 17, Name: "a lagging follower installs a snapshot while watchers are attached to it", Run: snapshotInstall,
+			NodeArgs: []string{"--snapshot-threshold", "200", "--trailing-logs", "100", "--snapshot-interval", "1s"}},
 		{Num: 18, Name: "crash during snapshot persist; snapshots every ~100 entries"},
 		{Num: 19, Name: "history window: frequent compaction, watches below and above it", Run: historyWindow,
 			NodeArgs: []string{"--history-max-events", "300", "--compact-interval", "200ms"}},
@@ -119,13 +124,13 @@ func killAll(ctx context.Context, n *Nemesis) error {
 		if !wait(ctx, 5*time.Second) {
 			return nil
 		}
-		for i := 1; i <= n.c.Size(); i++ {
+		for _, i := range n.c.Members() {
 			if err := n.Kill(i); err != nil {
 				return err
 			}
 		}
 		wait(ctx, 5*time.Second)
-		for i := 1; i <= n.c.Size(); i++ {
+		for _, i := range n.c.Members() {
 			if err := n.Restart(i); err != nil {
 				return err
 			}
@@ -153,14 +158,14 @@ func isolateLeader(ctx context.Context, n *Nemesis) error {
 
 func randomSplits(ctx context.Context, n *Nemesis) error {
 	for range 10 {
-		perm := n.rng.Perm(n.c.Size())
-		cut := n.c.Size() / 2
+		members := n.c.Members()
+		cut := len(members) / 2
 		var minority, majority []int
-		for k, p := range perm {
+		for k, p := range n.rng.Perm(len(members)) {
 			if k < cut {
-				minority = append(minority, p+1)
+				minority = append(minority, members[p])
 			} else {
-				majority = append(majority, p+1)
+				majority = append(majority, members[p])
 			}
 		}
 		if err := n.Partition(scopeAll, minority, majority); err != nil {
@@ -210,7 +215,7 @@ func oneWay(ctx context.Context, n *Nemesis) error {
 		return nil
 	}
 	l := n.Leader(ctx)
-	for i := 1; i <= n.c.Size(); i++ {
+	for _, i := range n.c.Members() {
 		if i != l {
 			if err := n.OneWay(i, l); err != nil { // the leader hears nobody
 				return err
@@ -222,7 +227,7 @@ func oneWay(ctx context.Context, n *Nemesis) error {
 		return err
 	}
 	f := n.Follower(ctx)
-	for i := 1; i <= n.c.Size(); i++ {
+	for _, i := range n.c.Members() {
 		if i != f {
 			if err := n.OneWay(f, i); err != nil { // the follower cannot send
 				return err
@@ -336,7 +341,7 @@ func portPartitions(ctx context.Context, n *Nemesis) error {
 }
 
 func rollingRestart(ctx context.Context, n *Nemesis) error {
-	for i := 1; i <= n.c.Size(); i++ {
+	for _, i := range n.c.Members() {
 		if !wait(ctx, 3*time.Second) {
 			return nil
 		}
@@ -345,6 +350,90 @@ func rollingRestart(ctx context.Context, n *Nemesis) error {
 		}
 		wait(ctx, time.Second)
 		if err := n.Restart(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func growShrink(ctx context.Context, n *Nemesis) error {
+	members := n.c.Members()
+	var added []int
+	for i := len(members) + 1; i <= n.c.Size(); i++ {
+		if !wait(ctx, 3*time.Second) {
+			return nil
+		}
+		if err := n.AddMember(ctx, i); err != nil {
+			return err
+		}
+		added = append(added, i)
+	}
+	for k := len(added) - 1; k >= 0; k-- {
+		if !wait(ctx, 5*time.Second) {
+			return nil
+		}
+		if err := n.RemoveMember(ctx, added[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func removeMembers(ctx context.Context, n *Nemesis) error {
+	if !wait(ctx, 5*time.Second) {
+		return nil
+	}
+	if err := n.RemoveMember(ctx, n.Leader(ctx)); err != nil {
+		return err
+	}
+	if !wait(ctx, 5*time.Second) {
+		return nil
+	}
+	f := n.Follower(ctx)
+	if err := n.Isolate(scopeAll, f); err != nil {
+		return err
+	}
+	wait(ctx, 2*time.Second)
+	n.open(fmt.Sprintf("member-%d", f), "member", fmt.Sprintf("remove %s while it is cut off", n.c.ID(f)), f)
+	cctx, cancel := context.WithTimeout(ctx, memberCallTimeout)
+	err := n.removeFrom(cctx, f)
+	cancel()
+	n.close(fmt.Sprintf("member-%d", f))
+	if err != nil {
+		return fmt.Errorf("remove %s: %w", n.c.ID(f), err)
+	}
+	n.c.SetMember(f, false)
+	wait(ctx, 3*time.Second)
+	if err := n.Heal(); err != nil { // the removed node must not disrupt
+		return err
+	}
+	wait(ctx, 10*time.Second)
+	return n.c.Terminate(f)
+}
+
+func replaceMember(ctx context.Context, n *Nemesis) error {
+	for wait(ctx, 8*time.Second) {
+		if err := n.Replace(n.Follower(ctx)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func snapshotInstall(ctx context.Context, n *Nemesis) error {
+	if !wait(ctx, 3*time.Second) {
+		return nil
+	}
+	if err := n.Isolate(scopeAll, n.Follower(ctx)); err != nil {
+		return err
+	}
+	wait(ctx, 15*time.Second) // the others snapshot and truncate meanwhile
+	return n.Heal()
+}
+
+func transferEvery(ctx context.Context, n *Nemesis) error {
+	for wait(ctx, 5*time.Second) {
+		if err := n.TransferLeader(ctx, n.Follower(ctx)); err != nil && ctx.Err() == nil {
 			return err
 		}
 	}

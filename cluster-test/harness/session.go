@@ -39,7 +39,7 @@ func RunScenario(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
-	nw, err := netns.Setup(netns.Config{Prefix: o.Prefix, Nodes: o.Nodes})
+	nw, err := netns.Setup(netns.Config{Prefix: o.Prefix, Nodes: o.Nodes + o.Scenario.Spare})
 	if err != nil {
 		return nil, fmt.Errorf("network setup: %w", err)
 	}

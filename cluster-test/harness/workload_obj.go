@@ -52,7 +52,8 @@ func runObjClients(ctx context.Context, c *Cluster, cfg ObjConfig, rec *history.
 		oc := &objClient{id: k, cfg: cfg, rec: rec, rng: rand.New(rand.NewPCG(seed, uint64(k))), known: map[string]uint64{}}
 		var err error
 		if k < cfg.Clients-cfg.Balanced {
-			node := k%c.Size() + 1
+			members := c.Members()
+			node := members[k%len(members)]
 			oc.endpoint = c.ID(node)
 			oc.cl, err = c.Client(node)
 		} else {

@@ -23,6 +23,11 @@
 // namespace keeps reaching every node unless IsolateFromClients says
 // otherwise.
 //
+// With Config.DelayPorts, a TCP proxy in this process sits between the
+// nodes for connections to those ports (nat REDIRECT in each node
+// namespace), and SetDelay and SetLinkDelay slow it down; Heal resets the
+// delays.
+//
 // Setup writes a state file under StateDir naming what it made; Teardown
 // removes it all, and CleanupStale, called first by Setup, removes what a
 // crashed run left behind. Signals are the caller's business, or

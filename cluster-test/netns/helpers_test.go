@@ -25,10 +25,16 @@ const client = 0
 // skips the test when this process lacks the privileges.
 func setupNet(t *testing.T, prefix string, nodes int) *Net {
 	t.Helper()
+	return setupConfig(t, Config{Prefix: prefix, Nodes: nodes})
+}
+
+// setupConfig is setupNet for any configuration.
+func setupConfig(t *testing.T, cfg Config) *Net {
+	t.Helper()
 	if err := CheckPrivileges(); err != nil {
 		t.Skipf("skipping: needs root with network namespaces: %v", err)
 	}
-	n, err := Setup(Config{Prefix: prefix, Nodes: nodes})
+	n, err := Setup(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

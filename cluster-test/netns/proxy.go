@@ -37,10 +37,10 @@ type proxy struct {
 	delays   delayTable
 	ctx      context.Context // cancelled by stop
 	cancel   context.CancelFunc
-	wg       sync.WaitGroup  // every goroutine of the proxy
-	accepted []atomic.Int64  // connections accepted, per node (index i-1)
-	mu       sync.Mutex      // guards listeners
-	listen   []net.Listener  // open listeners, closed by stop
+	wg       sync.WaitGroup // every goroutine of the proxy
+	accepted []atomic.Int64 // connections accepted, per node (index i-1)
+	mu       sync.Mutex     // guards listeners
+	listen   []net.Listener // open listeners, closed by stop
 	stopOnce sync.Once
 }
 
