@@ -38,17 +38,20 @@ type RunConfig struct {
 
 // Run is what a run produced, for the checks and the report.
 type Run struct {
-	cfg      RunConfig
-	c        *Cluster
-	rec      *history.Recorder
-	watches  *watchRecorder
-	smp      *sampler
-	nem      *Nemesis
-	start    time.Time
-	Ops      []history.Operation
-	Sessions []history.WatchSession
-	Samples  []Sample
-	Timeline []Fault
+	cfg       RunConfig
+	c         *Cluster
+	rec       *history.Recorder
+	watches   *watchRecorder
+	informers *k8sInformers
+	smp       *sampler
+	nem       *Nemesis
+	start     time.Time
+	Ops       []history.Operation
+	Sessions  []history.WatchSession
+	Samples   []Sample
+	Timeline  []Fault
+	// Informers are T-k8s's informers, one per initial member.
+	Informers []*informerRecord
 	// TrafficStart and TrafficEnd bound the traffic phase (recorder time).
 	TrafficStart, TrafficEnd int64
 	// FinalRevision is the revision of the final write (0 if it failed).
@@ -78,6 +81,7 @@ func (r *Run) problem(format string, args ...any) {
 func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
 	r := &Run{cfg: cfg, rec: history.NewRecorder(), start: time.Now(), Replicas: map[int]replicaState{}}
 	r.watches = &watchRecorder{rec: r.rec}
+	r.informers = &k8sInformers{rec: r.rec}
 	args := append([]string{"--history-max-events", "20000", "--compact-interval", "200ms"}, cfg.Scenario.NodeArgs...)
 	r.c = NewCluster(ClusterConfig{Binary: cfg.Binary, Nodes: cfg.Nodes + cfg.Scenario.Spare, Initial: cfg.Nodes,
 		Dir: filepath.Join(cfg.OutDir, "nodes"), ExtraArgs: args}, cfg.Network)
@@ -103,6 +107,7 @@ func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
 	stopBG()
 	bgWG.Wait()
 	r.Ops, r.Sessions, r.Samples, r.Timeline = r.rec.Operations(), r.watches.sessions(), r.smp.all(), r.nem.Timeline()
+	r.Informers = r.informers.records()
 	return r, nil
 }
 
@@ -158,6 +163,7 @@ func (r *Run) startWatchers(ctx context.Context, wg *sync.WaitGroup, from uint64
 		if !r.c.IsMember(i) {
 			continue // a node that may join later: collect-all only
 		}
+		wg.Go(func() { r.informers.run(ctx, r.c, i) })
 		for k := range r.cfg.Watchers {
 			id, wrng := i*100+k, rand.New(rand.NewPCG(rng.Uint64(), uint64(i*100+k)))
 			wg.Go(func() { r.watches.pinnedWatcher(ctx, r.c, id, i, headRev, wrng) })
@@ -278,7 +284,8 @@ func (r *Run) waitApplied(ctx context.Context, rev uint64) {
 	}
 }
 
-// waitStreams waits until every collect-all watcher has delivered rev.
+// waitStreams waits until every collect-all watcher and every informer
+// has delivered rev.
 func (r *Run) waitStreams(ctx context.Context, rev uint64) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -288,7 +295,7 @@ func (r *Run) waitStreams(ctx context.Context, rev uint64) {
 		sleepCtx(ctx, 100*time.Millisecond)
 	}
 	if b := r.streamsBehind(rev); len(b) > 0 {
-		r.problem("collect-all watches of %v did not reach revision %d within 30 s", b, rev)
+		r.problem("the watches of %v did not reach revision %d within 30 s", b, rev)
 	}
 }
 
@@ -300,6 +307,8 @@ func (r *Run) streamsBehind(rev uint64) []string {
 	for _, i := range r.c.Members() {
 		if r.watches.reached(collectAllID(i)) < rev {
 			behind = append(behind, r.c.ID(i))
+		} else if i <= r.cfg.Nodes && r.informers.reached(i) < rev {
+			behind = append(behind, r.c.ID(i)+" (informer)")
 		}
 	}
 	return behind

@@ -55,7 +55,7 @@ func Scenarios() []Scenario {
 			NodeArgs: []string{"--history-max-events", "300", "--compact-interval", "200ms"}},
 		{Num: 20, Name: "NATS slow consumers and disconnected subscribers"},
 		{Num: 21, Name: "NATS-only faults while Raft is healthy", Run: natsOnly},
-		{Num: 22, Name: "informer semantics across leader changes"},
+		{Num: 22, Name: "informer semantics across leader changes (kill and transfer, alternately)", Run: leaderChanges},
 		{Num: 23, Name: "gossip: kill one member; pause one 2 s (never dead)", Run: gossipKillPause},
 		{Num: 24, Name: "gossip-only and Raft-only port partitions", Run: portPartitions},
 		{Num: 25, Name: "storage: disk full, flipped bit, truncated file"},
@@ -434,6 +434,26 @@ func snapshotInstall(ctx context.Context, n *Nemesis) error {
 func transferEvery(ctx context.Context, n *Nemesis) error {
 	for wait(ctx, 5*time.Second) {
 		if err := n.TransferLeader(ctx, n.Follower(ctx)); err != nil && ctx.Err() == nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func leaderChanges(ctx context.Context, n *Nemesis) error {
+	for k := 0; wait(ctx, 5*time.Second); k++ {
+		if k%2 == 1 {
+			if err := n.TransferLeader(ctx, n.Follower(ctx)); err != nil && ctx.Err() == nil {
+				return err
+			}
+			continue
+		}
+		l := n.Leader(ctx)
+		if err := n.Kill(l); err != nil {
+			return err
+		}
+		wait(ctx, 2*time.Second)
+		if err := n.Restart(l); err != nil {
 			return err
 		}
 	}
