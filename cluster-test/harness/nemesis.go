@@ -171,6 +171,12 @@ func (n *Nemesis) Loss(i int, p float64) error {
 	return n.net.Loss(i, p)
 }
 
+// Delay slows node i's Raft traffic by d each way (through the proxy).
+func (n *Nemesis) Delay(i int, d time.Duration) error {
+	n.open(fmt.Sprintf("delay-%d", i), "loss", fmt.Sprintf("Raft delay %s on %s", d, n.c.ID(i)), i)
+	return n.net.SetDelay(i, d)
+}
+
 // Heal removes every network fault.
 func (n *Nemesis) Heal() error {
 	n.closeKind("partition")

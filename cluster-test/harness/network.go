@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os/exec"
+	"time"
 
 	"github.com/drover/drover/cluster-test/netns"
 )
@@ -18,6 +19,7 @@ type Network interface {
 	BlockOneWay(scope netns.Scope, from, to int) error
 	Isolate(scope netns.Scope, i int) error
 	Loss(i int, probability float64) error
+	SetDelay(i int, d time.Duration) error
 	Heal() error
 	Faults() []string
 	Teardown() error

@@ -19,6 +19,9 @@ type Scenario struct {
 	Run func(ctx context.Context, n *Nemesis) error
 	// NodeArgs are extra `drover node` flags the scenario needs.
 	NodeArgs []string
+	// Delay puts a delaying proxy on the Raft port between nodes (set at
+	// network setup, before the nodes start).
+	Delay bool
 	// Spare is how many more nodes than the cluster size it needs room
 	// for (nodes it adds while running).
 	Spare int
@@ -40,7 +43,7 @@ func Scenarios() []Scenario {
 		{Num: 7, Name: "isolate a follower for 1 s, then for 30 s", Run: isolateFollower},
 		{Num: 8, Name: "bridge: {A,B} cut from {D,E}, C sees all, 20 s", Nodes: 5, Run: bridge},
 		{Num: 9, Name: "one-way loss: leader sends but does not receive; then a follower the reverse", Run: oneWay},
-		{Num: 10, Name: "degraded links: loss bursts and sustained loss on one node", Run: lossyLinks},
+		{Num: 10, Name: "degraded links: loss bursts, sustained loss on one node, Raft delay through a proxy", Run: lossyLinks, Delay: true},
 		{Num: 11, Name: "pauses: SIGSTOP a follower 5 s and 30 s; the leader for half the election timeout", Run: pauses},
 		{Num: 12, Name: "slow fsync on the leader (failpoint) for 10 s"},
 		{Num: 13, Name: "grow and shrink voters under load: 3 → 5 → 3", Nodes: 3, Spare: 2, Run: growShrink,
@@ -255,7 +258,19 @@ func lossyLinks(ctx context.Context, n *Nemesis) error {
 		return err
 	}
 	wait(ctx, 15*time.Second)
-	return n.Heal()
+	if err := n.Heal(); err != nil || !wait(ctx, 2*time.Second) {
+		return err
+	}
+	for _, d := range []time.Duration{100 * time.Millisecond, 400 * time.Millisecond} {
+		if err := n.Delay(n.Random(), d); err != nil {
+			return err
+		}
+		wait(ctx, 8*time.Second)
+		if err := n.Heal(); err != nil || !wait(ctx, 2*time.Second) {
+			return err
+		}
+	}
+	return nil
 }
 
 func pauses(ctx context.Context, n *Nemesis) error {

@@ -39,7 +39,11 @@ func RunScenario(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
-	nw, err := netns.Setup(netns.Config{Prefix: o.Prefix, Nodes: o.Nodes + o.Scenario.Spare})
+	cfg := netns.Config{Prefix: o.Prefix, Nodes: o.Nodes + o.Scenario.Spare}
+	if o.Scenario.Delay {
+		cfg.DelayPorts = []int{portRaft}
+	}
+	nw, err := netns.Setup(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("network setup: %w", err)
 	}
