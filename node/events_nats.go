@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/drover/drover/proto/droverpb"
 	"github.com/drover/drover/raftstore"
+	"github.com/drover/drover/raftstore/failpoint"
 )
 
 // Events on NATS. After each committed batch a node publishes every event
@@ -74,15 +75,20 @@ func newNATSPublisher(nc *nats.Conn, node string, logger *slog.Logger) *natsPubl
 	return &natsPublisher{nc: nc, node: node, logger: logger, prevSeq: -1}
 }
 
-// Publish implements raftstore.Publisher.
+// Publish implements raftstore.Publisher. The nats-publish-before
+// failpoint's error loses the batch: nothing is sent, and the next batch
+// names this one as its predecessor, as after a message NATS dropped.
 func (p *natsPublisher) Publish(events []*pb.Event, applied uint64) {
-	p.publishBatch(events, applied)
+	lost := failpoint.Inject(failpoint.NATSPublishBefore) != nil
+	p.publishBatch(events, applied, lost)
 	for _, ev := range events {
 		seq := 0
 		if ev.Revision == p.prevRev {
 			seq = p.prevSeq + 1
 		}
-		p.publish(ev, seq)
+		if !lost {
+			p.publish(ev, seq)
+		}
 		p.prevRev, p.prevSeq = ev.Revision, seq
 	}
 }
@@ -93,12 +99,13 @@ func (p *natsPublisher) Publish(events []*pb.Event, applied uint64) {
 func (p *natsPublisher) Reset(applied uint64) { p.prevRev, p.prevSeq, p.prevApplied = applied, -1, 0 }
 
 // publishBatch publishes the whole batch for this node's watches, when
-// any listen; the chain of applied indexes continues either way.
-func (p *natsPublisher) publishBatch(events []*pb.Event, applied uint64) {
+// any listen and it is not lost; the chain of applied indexes continues
+// either way.
+func (p *natsPublisher) publishBatch(events []*pb.Event, applied uint64, lost bool) {
 	prev := p.prevApplied
 	p.prevApplied = applied
 	subject := batchSubject(p.node)
-	if p.interested != nil && !p.interested(subject) {
+	if lost || (p.interested != nil && !p.interested(subject)) {
 		return
 	}
 	data, err := proto.Marshal(&pb.EventBatch{Events: events, Applied: applied, PrevApplied: prev})

@@ -31,6 +31,8 @@ import (
 //	                "type","sha256"}]}: entries held in [A, B] (default: all),
 //	                at most 10,000 per call (raftstore.Store.LogDigest); page on
 //	                with from = the last index returned + 1
+//	GET /debug/failpoints, PUT /debug/failpoints/{name}
+//	                only in builds with -tags failpoints (registerFailpoints)
 //
 // A malformed, repeated or unknown query parameter gets a 400.
 func (n *Node) startHTTP() error {
@@ -48,6 +50,7 @@ func (n *Node) startHTTP() error {
 	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /debug/fsm-hash", n.serveFSMHash)
 	mux.HandleFunc("GET /debug/raft-log", n.serveRaftLog)
+	registerFailpoints(mux)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

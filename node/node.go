@@ -19,6 +19,7 @@ import (
 
 	"github.com/drover/drover/apiserver"
 	"github.com/drover/drover/raftstore"
+	"github.com/drover/drover/raftstore/failpoint"
 )
 
 // maxRequestBytes lets an oversized object reach validation, which rejects
@@ -62,6 +63,11 @@ type Node struct {
 // the node listens; leadership is settled in the background.
 func Start(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	// Failpoints named in the environment are armed before anything
+	// opens, so that a node can fail during its own start and restore.
+	if err := failpoint.SetFromEnv(); err != nil {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, logger: cfg.Logger.With("node", cfg.ID), hub: apiserver.NewHub(cfg.WatchBuffer)}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/drover/drover/raftstore/failpoint"
 	"github.com/hashicorp/raft"
 	"go.etcd.io/bbolt"
 )
@@ -70,9 +71,11 @@ func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
 	a.putUint64(a.meta, keyApplied, applied)
 	f.chain.store(a)
 	compacted := getUint64(a.meta, keyCompacted)
+	failpoint.Inject(failpoint.FSMCommitBefore)
 	if err := tx.Commit(); err != nil {
 		f.fatal("commit", err)
 	}
+	failpoint.Inject(failpoint.FSMCommitAfter)
 	if cap(a.buf) <= maxArena {
 		f.arena = a.buf[:0]
 	}

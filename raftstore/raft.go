@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/drover/drover/raftstore/failpoint"
 )
 
 // logCacheEntries is how many recent log entries Raft keeps in memory.
@@ -66,7 +67,11 @@ func (s *Store) open(cfg RaftConfig) error {
 	// Recent entries stay in memory for replication. The cache holds each
 	// entry's whole future, so it is kept small: 256 entries of up to
 	// maxBatchOps operations each.
-	cached, err := raft.NewLogCache(logCacheEntries, logs)
+	var store raft.LogStore = logs
+	if failpoint.Enabled {
+		store = failpointLog{logs}
+	}
+	cached, err := raft.NewLogCache(logCacheEntries, store)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/raft"
 	"go.etcd.io/bbolt"
+
+	"github.com/drover/drover/raftstore/failpoint"
 )
 
 // fsmSnapshot is a read transaction over the whole bbolt file.
@@ -34,7 +36,11 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 // Persist writes the consistent copy to sink, then fsyncs the bbolt file so
 // that Raft may truncate the log behind the snapshot (durability rule 2).
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
-	_, err := s.tx.WriteTo(sink)
+	var w io.Writer = sink
+	if failpoint.Enabled {
+		w = &halfwayWriter{w: sink, at: s.tx.Size() / 2}
+	}
+	_, err := s.tx.WriteTo(w)
 	if err == nil {
 		err = s.db.Sync()
 	}
@@ -106,9 +112,33 @@ func (f *FSM) swap(tmp string) error {
 	if err := syncDir(filepath.Dir(f.cfg.Path)); err != nil {
 		return fmt.Errorf("raftstore: restore: %w", err)
 	}
+	failpoint.Inject(failpoint.SnapshotRestore)
 	if err := f.openDB(); err != nil {
 		return err
 	}
 	f.setApplied(f.applied.Load())
 	return nil
+}
+
+// halfwayWriter hits the snapshot-persist failpoint once, before the
+// write that would take the bytes written through it past at (bbolt
+// writes its two meta pages first, so at least those precede it); its
+// error fails the write. Persist uses it only when failpoint.Enabled.
+type halfwayWriter struct {
+	w   io.Writer
+	at  int64
+	n   int64
+	hit bool
+}
+
+func (h *halfwayWriter) Write(p []byte) (int, error) {
+	if !h.hit && h.n+int64(len(p)) > h.at {
+		h.hit = true
+		if err := failpoint.Inject(failpoint.SnapshotPersist); err != nil {
+			return 0, err
+		}
+	}
+	n, err := h.w.Write(p)
+	h.n += int64(n)
+	return n, err
 }

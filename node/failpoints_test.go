@@ -1,0 +1,145 @@
+//go:build failpoints
+
+package node
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/drover/drover/raftstore/failpoint"
+)
+
+// offAtEnd turns every failpoint off when the test ends: they are global
+// to the process.
+func offAtEnd(t *testing.T) {
+	t.Cleanup(func() {
+		for _, name := range failpoint.Points() {
+			failpoint.Set(name, "off")
+		}
+	})
+}
+
+// firedAt counts how often a point's action ran.
+func firedAt(name string) uint64 {
+	for _, p := range failpoint.List() {
+		if p.Name == name {
+			return p.Fired
+		}
+	}
+	return 0
+}
+
+// A batch whose NATS publish is lost (nats-publish-before=1*error) leaves
+// a hole that the next batch reveals: the watch refills from the history
+// and still delivers every event once, in order.
+func TestWatchRefillsAfterLostPublish(t *testing.T) {
+	offAtEnd(t)
+	c := newTestCluster(t, 1)
+	_, n := c.leader()
+	cl := c.client(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n.hub.Watchers() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	write := func(from, to int) {
+		for i := from; i < to; i++ {
+			if _, err := cl.Create(ctx, configMapIn("default", fmt.Sprintf("cm-%d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(0, 10)
+	before := firedAt(failpoint.NATSPublishBefore)
+	if err := failpoint.Set(failpoint.NATSPublishBefore, "1*error"); err != nil {
+		t.Fatal(err)
+	}
+	write(10, 20)
+	if fired := firedAt(failpoint.NATSPublishBefore) - before; fired != 1 {
+		t.Fatalf("nats-publish-before fired %d times, want 1", fired)
+	}
+	for i := 0; i < 20; i++ {
+		ev, err := w.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("cm-%d", i); ev.Object.Metadata.Name != want || ev.Type != pb.EventType_ADDED {
+			t.Fatalf("event %d: %s %s, want ADDED %s", i, ev.Type, ev.Object.Metadata.Name, want)
+		}
+	}
+	if n.feed.Gaps() == 0 || n.hub.Refills() == 0 {
+		t.Fatalf("gaps %d, refills %d: the lost batch went unnoticed", n.feed.Gaps(), n.hub.Refills())
+	}
+}
+
+// putFailpoint sends PUT /debug/failpoints/<name> to node 0 and returns the status
+// and body.
+func (c *testCluster) putFailpoint(name, action string) (int, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPut, "http://"+c.cfgs[0].HTTPAddr+"/debug/failpoints/"+name, strings.NewReader(action))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// Points are armed from DROVER_FAILPOINTS at start and over the HTTP
+// listener; fsync-slow delays the Raft log's appends, and so writes.
+func TestFailpointsOverHTTP(t *testing.T) {
+	offAtEnd(t)
+	t.Setenv(failpoint.EnvVar, failpoint.SnapshotPersist+"=sleep(1ms)")
+	c := newTestCluster(t, 1, func(cfg *Config) { cfg.HTTPAddr = freeAddr(t) })
+	c.leader()
+	var list []failpoint.Point
+	if code, body := c.getDebug(0, "/debug/failpoints", &list); code != http.StatusOK || len(list) != len(failpoint.Points()) {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	for _, p := range list {
+		if want := map[bool]string{true: "sleep(1ms)", false: "off"}[p.Name == failpoint.SnapshotPersist]; p.Action != want {
+			t.Fatalf("%s armed with %q at start, want %q", p.Name, p.Action, want)
+		}
+	}
+
+	if code, body := c.putFailpoint(failpoint.FsyncSlow, "sleep(300ms)"); code != http.StatusOK || !strings.Contains(body, `"action":"sleep(300ms)"`) {
+		t.Fatalf("put: %d %s", code, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := c.client(0).Create(ctx, configMap("slow")); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Fatalf("a write with fsync-slow=sleep(300ms) took %v", d)
+	}
+	if code, body := c.putFailpoint(failpoint.FsyncSlow, "off"); code != http.StatusOK {
+		t.Fatalf("off: %d %s", code, body)
+	}
+	for name, want := range map[string]int{"no-such-point": http.StatusNotFound, failpoint.FSMCommitAfter: http.StatusBadRequest} {
+		if code, body := c.putFailpoint(name, "error"); code != want {
+			t.Errorf("put error at %s: %d %s", name, code, body)
+		}
+	}
+	if code, body := c.putFailpoint(failpoint.FsyncSlow, "sleep(soon)"); code != http.StatusBadRequest {
+		t.Errorf("malformed action: %d %s", code, body)
+	}
+}
