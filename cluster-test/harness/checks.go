@@ -33,7 +33,7 @@ func (r *Run) Check() *Report {
 		vs = append(vs, fromReplay(replay.CheckRevisions(r.Ops, st), "P2 revisions"))
 		vs = append(vs, fromReplay(replay.CheckWatches(r.Sessions, st), "P4 watch guarantees"))
 		vs = append(vs, fromReplay(replay.CheckCompaction(r.Sessions, r.Ops, st), "P6 compaction"))
-		vs = append(vs, r.checkInformers(st, log))
+		vs = append(vs, r.checkInformers(st, log), r.checkNATS(log))
 	}
 	vs = append(vs, fromReplay(replay.CheckStreams(streams, r.FinalRevision), "P5 node streams agree"))
 	vs = append(vs, r.checkReplicas(), r.checkLeaders())

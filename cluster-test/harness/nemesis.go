@@ -171,6 +171,12 @@ func (n *Nemesis) Loss(i int, p float64) error {
 	return n.net.Loss(i, p)
 }
 
+// CutNATSClients cuts the NATS port of node i from outside subscribers.
+func (n *Nemesis) CutNATSClients(i int) error {
+	n.open("net", "partition", fmt.Sprintf("cut %s's NATS port from clients", n.c.ID(i)), i)
+	return n.net.CutFromClients(scopeNATS, i)
+}
+
 // Delay slows node i's Raft traffic by d each way (through the proxy).
 func (n *Nemesis) Delay(i int, d time.Duration) error {
 	n.open(fmt.Sprintf("delay-%d", i), "loss", fmt.Sprintf("Raft delay %s on %s", d, n.c.ID(i)), i)

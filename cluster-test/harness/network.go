@@ -19,6 +19,7 @@ type Network interface {
 	BlockOneWay(scope netns.Scope, from, to int) error
 	Isolate(scope netns.Scope, i int) error
 	Loss(i int, probability float64) error
+	CutFromClients(scope netns.Scope, i int) error
 	SetDelay(i int, d time.Duration) error
 	Heal() error
 	Faults() []string

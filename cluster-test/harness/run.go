@@ -43,6 +43,7 @@ type Run struct {
 	rec       *history.Recorder
 	watches   *watchRecorder
 	informers *k8sInformers
+	nats      *natsSubscribers
 	smp       *sampler
 	nem       *Nemesis
 	start     time.Time
@@ -52,6 +53,8 @@ type Run struct {
 	Timeline  []Fault
 	// Informers are T-k8s's informers, one per initial member.
 	Informers []*informerRecord
+	// NATS are the NATS subscribers' records (scenarios with NATS set).
+	NATS []*natsRecord
 	// TrafficStart and TrafficEnd bound the traffic phase (recorder time).
 	TrafficStart, TrafficEnd int64
 	// FinalRevision is the revision of the final write (0 if it failed).
@@ -82,6 +85,7 @@ func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
 	r := &Run{cfg: cfg, rec: history.NewRecorder(), start: time.Now(), Replicas: map[int]replicaState{}}
 	r.watches = &watchRecorder{rec: r.rec}
 	r.informers = &k8sInformers{rec: r.rec}
+	r.nats = &natsSubscribers{}
 	args := append([]string{"--history-max-events", "20000", "--compact-interval", "200ms"}, cfg.Scenario.NodeArgs...)
 	r.c = NewCluster(ClusterConfig{Binary: cfg.Binary, Nodes: cfg.Nodes + cfg.Scenario.Spare, Initial: cfg.Nodes,
 		Dir: filepath.Join(cfg.OutDir, "nodes"), ExtraArgs: args}, cfg.Network)
@@ -107,7 +111,7 @@ func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
 	stopBG()
 	bgWG.Wait()
 	r.Ops, r.Sessions, r.Samples, r.Timeline = r.rec.Operations(), r.watches.sessions(), r.smp.all(), r.nem.Timeline()
-	r.Informers = r.informers.records()
+	r.Informers, r.NATS = r.informers.records(), r.nats.records()
 	return r, nil
 }
 
@@ -164,6 +168,10 @@ func (r *Run) startWatchers(ctx context.Context, wg *sync.WaitGroup, from uint64
 			continue // a node that may join later: collect-all only
 		}
 		wg.Go(func() { r.informers.run(ctx, r.c, i) })
+		if r.cfg.Scenario.NATS {
+			wg.Go(func() { r.nats.run(ctx, r.c, i, false) })
+			wg.Go(func() { r.nats.run(ctx, r.c, i, true) })
+		}
 		for k := range r.cfg.Watchers {
 			id, wrng := i*100+k, rand.New(rand.NewPCG(rng.Uint64(), uint64(i*100+k)))
 			wg.Go(func() { r.watches.pinnedWatcher(ctx, r.c, id, i, headRev, wrng) })

@@ -19,6 +19,9 @@ type Scenario struct {
 	Run func(ctx context.Context, n *Nemesis) error
 	// NodeArgs are extra `drover node` flags the scenario needs.
 	NodeArgs []string
+	// NATS runs external NATS subscribers on every node, one of them
+	// deliberately slow.
+	NATS bool
 	// Delay puts a delaying proxy on the Raft port between nodes (set at
 	// network setup, before the nodes start).
 	Delay bool
@@ -56,8 +59,8 @@ func Scenarios() []Scenario {
 		{Num: 18, Name: "crash during snapshot persist; snapshots every ~100 entries"},
 		{Num: 19, Name: "history window: frequent compaction, watches below and above it", Run: historyWindow,
 			NodeArgs: []string{"--history-max-events", "300", "--compact-interval", "200ms"}},
-		{Num: 20, Name: "NATS slow consumers and disconnected subscribers"},
-		{Num: 21, Name: "NATS-only faults while Raft is healthy", Run: natsOnly},
+		{Num: 20, Name: "NATS slow consumers and disconnected subscribers", Run: natsClients, NATS: true},
+		{Num: 21, Name: "NATS-only faults while Raft is healthy", Run: natsOnly, NATS: true},
 		{Num: 22, Name: "informer semantics across leader changes (kill and transfer, alternately)", Run: leaderChanges},
 		{Num: 23, Name: "gossip: kill one member; pause one 2 s (never dead)", Run: gossipKillPause},
 		{Num: 24, Name: "gossip-only and Raft-only port partitions", Run: portPartitions},
@@ -469,6 +472,30 @@ func leaderChanges(ctx context.Context, n *Nemesis) error {
 		}
 		wait(ctx, 2*time.Second)
 		if err := n.Restart(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func natsClients(ctx context.Context, n *Nemesis) error {
+	for k := 0; wait(ctx, 4*time.Second); k++ {
+		i := n.Random()
+		if k == 3 {
+			if err := n.Kill(i); err != nil {
+				return err
+			}
+			wait(ctx, 2*time.Second)
+			if err := n.Restart(i); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := n.CutNATSClients(i); err != nil {
+			return err
+		}
+		wait(ctx, 3*time.Second)
+		if err := n.Heal(); err != nil {
 			return err
 		}
 	}

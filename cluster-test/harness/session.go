@@ -66,7 +66,7 @@ func RunScenario(ctx context.Context, o Options) (*Report, error) {
 // save writes the histories, samples and report as JSON in the out dir.
 func (r *Run) save(rep *Report) error {
 	files := map[string]any{"history.json": r.Ops, "watches.json": r.Sessions, "samples.json": r.Samples,
-		"timeline.json": r.Timeline, "replicas.json": r.Replicas, "informers.json": r.Informers, "report.json": rep}
+		"timeline.json": r.Timeline, "replicas.json": r.Replicas, "informers.json": r.Informers, "nats.json": r.NATS, "report.json": rep}
 	for name, v := range files {
 		if err := writeJSON(filepath.Join(r.cfg.OutDir, name), v); err != nil {
 			return err

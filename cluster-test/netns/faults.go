@@ -72,14 +72,21 @@ func (n *Net) Loss(i int, probability float64) error {
 
 // IsolateFromClients cuts node i from the client namespace, both ways
 // (dropped). Heal ends it like any other fault.
-func (n *Net) IsolateFromClients(i int) error {
+func (n *Net) IsolateFromClients(i int) error { return n.CutFromClients(Scope{}, i) }
+
+// CutFromClients cuts node i from the client namespace for the traffic
+// scope selects (a port: the NATS port alone, say); nodes still reach it.
+func (n *Net) CutFromClients(scope Scope, i int) error {
 	if err := n.checkNode(i); err != nil {
 		return err
 	}
+	if err := scope.validate(); err != nil {
+		return err
+	}
 	rs := ruleSet{}
-	rs.cut(n.node(i), n.client(), Scope{}, 1)
-	rs.cut(n.client(), n.node(i), Scope{}, 1)
-	return n.applyFault(rs, fmt.Sprintf("node %d cut from clients", i))
+	rs.cut(n.node(i), n.client(), scope, 1)
+	rs.cut(n.client(), n.node(i), scope, 1)
+	return n.applyFault(rs, fmt.Sprintf("node %d cut from clients (%s)", i, scope))
 }
 
 // Heal removes every fault and sets every delay to 0; the topology and
