@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
@@ -69,6 +70,9 @@ type natsPublisher struct {
 	// prevApplied is the applied index after the batch before; 0 when
 	// unknown (after a start or a restore).
 	prevApplied uint64
+	// published is the applied index of the last batch published (or
+	// lost), for the watch feed's stall check.
+	published atomic.Uint64
 }
 
 func newNATSPublisher(nc *nats.Conn, node string, logger *slog.Logger) *natsPublisher {
@@ -104,6 +108,7 @@ func (p *natsPublisher) Reset(applied uint64) { p.prevRev, p.prevSeq, p.prevAppl
 func (p *natsPublisher) publishBatch(events []*pb.Event, applied uint64, lost bool) {
 	prev := p.prevApplied
 	p.prevApplied = applied
+	p.published.Store(applied)
 	subject := batchSubject(p.node)
 	if lost || (p.interested != nil && !p.interested(subject)) {
 		return

@@ -82,6 +82,54 @@ func TestWatchRefillsAfterLostPublish(t *testing.T) {
 	}
 }
 
+// A lost publish of the last write before writes pause has no later batch
+// to reveal it; the feed's stall check still makes the watch refill, within
+// a few seconds and without another write.
+func TestWatchRefillsAfterLostLastPublish(t *testing.T) {
+	offAtEnd(t)
+	c := newTestCluster(t, 1)
+	_, n := c.leader()
+	cl := c.client(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n.hub.Watchers() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := cl.Create(ctx, configMapIn("default", "first")); err != nil {
+		t.Fatal(err)
+	}
+	if err := failpoint.Set(failpoint.NATSPublishBefore, "1*error"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Create(ctx, configMapIn("default", "last")); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 2)
+	go func() {
+		for range 2 {
+			ev, err := w.Recv()
+			if err != nil {
+				return
+			}
+			got <- ev.Object.Metadata.Name
+		}
+	}()
+	for _, want := range []string{"first", "last"} {
+		select {
+		case name := <-got:
+			if name != want {
+				t.Fatalf("got %s, want %s", name, want)
+			}
+		case <-time.After(10 * feedStallCheck):
+			t.Fatalf("no event %q within %s of a lost publish with no write after it", want, 10*feedStallCheck)
+		}
+	}
+}
+
 // putFailpoint sends PUT /debug/failpoints/<name> to node 0 and returns the status
 // and body.
 func (c *testCluster) putFailpoint(name, action string) (int, string) {

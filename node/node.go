@@ -82,6 +82,9 @@ func Start(cfg Config) (*Node, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.goAll(ctx, n.serve, n.monitorLeadership)
+	if n.feed != nil {
+		n.goAll(ctx, n.feed.watchStalls)
+	}
 	if n.gossip != nil {
 		n.goAll(ctx, n.gossipLoop, n.reconnectLoop)
 		if cfg.BootstrapExpect > 0 && !n.store.HadState() {
@@ -123,7 +126,7 @@ func (n *Node) open() error {
 	}
 	if events != nil {
 		pubs = publishers{events, resetOnly{n.hub}}
-		n.feed = newWatchFeed(n.natsConn, n.cfg.ID, n.hub, n.logger.With("component", "watch-feed"))
+		n.feed = newWatchFeed(n.natsConn, n.cfg.ID, n.hub, events.published.Load, n.logger.With("component", "watch-feed"))
 		n.hub.SetDemand(n.feed.demand)
 	}
 	fsm, err := raftstore.OpenFSM(raftstore.FSMConfig{Path: fsmPath,

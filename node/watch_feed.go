@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -23,6 +24,13 @@ import (
 // bbolt, which holds everything this node applied. A watch therefore never
 // runs ahead of its node and never loses or repeats an event.
 
+// feedStallCheck is how often the feed compares what it received with what
+// its node published. A batch lost on NATS shows as a hole when the next
+// one arrives; if none follows (writes pause), only this check notices,
+// and the watches refill from the history instead of waiting for the next
+// write.
+const feedStallCheck = time.Second
+
 // feedIdleDelay keeps the subscription a while after the last watch
 // ends, so that a watch that reconnects does not cost a resubscription.
 const feedIdleDelay = 10 * time.Second
@@ -37,15 +45,56 @@ type watchFeed struct {
 	mu   sync.Mutex
 	sub  *nats.Subscription
 	idle *time.Timer
-	// last is the applied index of the last batch received; 0 right after
-	// subscribing, when any batch starts the chain.
+	// last is the applied index of the last batch received (at first,
+	// of the last one published when the feed subscribed).
 	last uint64
+	// published reports the applied index of the node's last published
+	// batch; behind is what it was at the previous stall check while the
+	// feed had not received it (0: not behind).
+	published func() uint64
+	behind    uint64
 
 	gaps atomic.Uint64
 }
 
-func newWatchFeed(nc *nats.Conn, node string, hub *apiserver.Hub, logger *slog.Logger) *watchFeed {
-	return &watchFeed{nc: nc, subject: batchSubject(node), hub: hub, logger: logger}
+func newWatchFeed(nc *nats.Conn, node string, hub *apiserver.Hub, published func() uint64, logger *slog.Logger) *watchFeed {
+	return &watchFeed{nc: nc, subject: batchSubject(node), hub: hub, published: published, logger: logger}
+}
+
+// watchStalls runs checkStall every feedStallCheck until ctx ends.
+func (f *watchFeed) watchStalls(ctx context.Context) {
+	t := time.NewTicker(feedStallCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f.checkStall()
+		}
+	}
+}
+
+// checkStall makes the watches refill when a batch published a whole check
+// interval ago still has not arrived: it was lost, and no later batch came
+// to reveal the hole.
+func (f *watchFeed) checkStall() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	want := f.published()
+	if f.sub == nil || want <= f.last {
+		f.behind = 0 // caught up, or not following
+		return
+	}
+	if f.behind == 0 || f.last >= f.behind {
+		f.behind = want // behind now, or progressing: look again next time
+		return
+	}
+	f.gaps.Add(1)
+	f.logger.Info("a batch published on nats never arrived; watches refill from the history",
+		"received", f.last, "published", f.behind)
+	f.last, f.behind = want, 0
+	f.hub.Interrupt()
 }
 
 // demand implements the hub's demand hook: it returns once batches flow
@@ -78,7 +127,10 @@ func (f *watchFeed) demand(active bool) error {
 		_ = sub.Unsubscribe()
 		return fmt.Errorf("subscribe to %s: %w", f.subject, err)
 	}
-	f.sub, f.last = sub, 0
+	// The chain starts at what the node has published by now: a later
+	// batch names it as its predecessor (or, published meanwhile, shows as
+	// a hole, which only costs a refill).
+	f.sub, f.last, f.behind = sub, f.published(), 0
 	return nil
 }
 
