@@ -69,10 +69,7 @@ func chaosPrereqs(t *testing.T, tags string) string {
 		t.Skipf("cluster-test needs root, ip and iptables: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "drover")
-	args := []string{"build", "-o", bin}
-	if tags != "" {
-		args = append(args, "-tags", tags)
-	}
+	args := []string{"build", "-o", bin, "-tags", strings.Trim("failpoints,"+tags, ",")}
 	out, err := exec.Command("go", append(args, "github.com/drover/drover/cmd/drover")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("build drover: %v\n%s", err, out)

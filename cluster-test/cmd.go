@@ -47,7 +47,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.duration, "duration", 60*time.Second, "how long traffic runs under faults")
 	fl.Uint64Var(&f.seed, "seed", 0, "random seed (0: from the clock); the report prints it")
 	fl.StringVar(&f.out, "out", "cluster-test-out", "directory for reports, histories, logs and evidence")
-	fl.StringVar(&f.drover, "drover", "", "drover binary to test (default: build ./cmd/drover)")
+	fl.StringVar(&f.drover, "drover", "", "drover binary to test, built with -tags failpoints for scenarios 12 and 18 (default: build ./cmd/drover so)")
 	fl.StringVar(&f.tags, "tags", "", "build tags for the drover build (e.g. chaosbug_stale_read plants a bug)")
 	fl.StringVar(&f.prefix, "prefix", "dt", "prefix of the network namespaces and links this run creates")
 	fl.BoolVar(&f.keep, "keep", false, "keep node data dirs even when every check passes")
@@ -204,14 +204,13 @@ func droverBinary(f runFlags) (string, error) {
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return "", err
 	}
-	bin, err := filepath.Abs(filepath.Join(f.out, "drover"+tagSuffix(f.tags)))
+	bin, err := filepath.Abs(filepath.Join(f.out, "drover-failpoints"+tagSuffix(f.tags)))
 	if err != nil {
 		return "", err
 	}
-	args := []string{"build", "-o", bin}
-	if f.tags != "" {
-		args = append(args, "-tags", f.tags)
-	}
+	// Failpoints cost one atomic load while disarmed; scenarios arm them
+	// over HTTP.
+	args := []string{"build", "-o", bin, "-tags", strings.Trim("failpoints,"+f.tags, ",")}
 	cmd := exec.Command("go", append(args, "github.com/drover/drover/cmd/drover")...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {

@@ -27,6 +27,8 @@ var namedFaults = map[string]func(ctx context.Context, n *Nemesis) error{
 	"transfer-leader":  transferEvery,
 	"replace-member":   replaceMember,
 	"grow-shrink":      growShrink,
+	"slow-fsync":       slowFsync,
+	"crash-points":     crashPoints,
 }
 
 // NemesisNames lists the names --nemesis accepts.

@@ -48,7 +48,7 @@ func Scenarios() []Scenario {
 		{Num: 9, Name: "one-way loss: leader sends but does not receive; then a follower the reverse", Run: oneWay},
 		{Num: 10, Name: "degraded links: loss bursts, sustained loss on one node, Raft delay through a proxy", Run: lossyLinks, Delay: true},
 		{Num: 11, Name: "pauses: SIGSTOP a follower 5 s and 30 s; the leader for half the election timeout", Run: pauses},
-		{Num: 12, Name: "slow fsync on the leader (failpoint) for 10 s"},
+		{Num: 12, Name: "slow fsync on the leader (failpoint) for 10 s", Run: slowFsync},
 		{Num: 13, Name: "grow and shrink voters under load: 3 → 5 → 3", Nodes: 3, Spare: 2, Run: growShrink,
 			NodeArgs: []string{"--promote-after", "1s"}},
 		{Num: 14, Name: "remove the leader; remove a partitioned node, then heal", Nodes: 5, Run: removeMembers},
@@ -56,11 +56,12 @@ func Scenarios() []Scenario {
 		{Num: 16, Name: "leadership transfer every 5 s under load", Run: transferEvery},
 		{Num: 17, Name: "a lagging follower installs a snapshot while watchers are attached to it", Run: snapshotInstall,
 			NodeArgs: []string{"--snapshot-threshold", "200", "--trailing-logs", "100", "--snapshot-interval", "1s"}},
-		{Num: 18, Name: "crash during snapshot persist; snapshots every ~100 entries"},
+		{Num: 18, Name: "crash during snapshot persist, and before/after the FSM commit and the log append; snapshots every ~100 entries",
+			Run: crashPoints, NodeArgs: []string{"--snapshot-threshold", "100", "--trailing-logs", "50", "--snapshot-interval", "1s"}},
 		{Num: 19, Name: "history window: frequent compaction, watches below and above it", Run: historyWindow,
 			NodeArgs: []string{"--history-max-events", "300", "--compact-interval", "200ms"}},
 		{Num: 20, Name: "NATS slow consumers and disconnected subscribers", Run: natsClients, NATS: true},
-		{Num: 21, Name: "NATS-only faults while Raft is healthy", Run: natsOnly, NATS: true},
+		{Num: 21, Name: "NATS-only faults while Raft is healthy (NATS port cut between nodes; publishes lost by failpoint)", Run: natsOnly, NATS: true},
 		{Num: 22, Name: "informer semantics across leader changes (kill and transfer, alternately)", Run: leaderChanges},
 		{Num: 23, Name: "gossip: kill one member; pause one 2 s (never dead)", Run: gossipKillPause},
 		{Num: 24, Name: "gossip-only and Raft-only port partitions", Run: portPartitions},
@@ -307,8 +308,19 @@ func historyWindow(ctx context.Context, _ *Nemesis) error {
 }
 
 func natsOnly(ctx context.Context, n *Nemesis) error {
-	for wait(ctx, 4*time.Second) {
-		if err := n.Isolate(scopeNATS, n.Random()); err != nil {
+	for k := 0; wait(ctx, 4*time.Second); k++ {
+		i := n.Random()
+		if k%2 == 1 { // lose a share of the node's NATS publishes
+			if err := n.Failpoint(ctx, i, fpNATSPublish, "20%error"); err != nil {
+				return err
+			}
+			wait(ctx, 3*time.Second)
+			if err := n.Failpoint(context.WithoutCancel(ctx), i, fpNATSPublish, "off"); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := n.Isolate(scopeNATS, i); err != nil {
 			return err
 		}
 		wait(ctx, 3*time.Second)
@@ -496,6 +508,34 @@ func natsClients(ctx context.Context, n *Nemesis) error {
 		}
 		wait(ctx, 3*time.Second)
 		if err := n.Heal(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func slowFsync(ctx context.Context, n *Nemesis) error {
+	for wait(ctx, 5*time.Second) {
+		l := n.Leader(ctx)
+		if err := n.Failpoint(ctx, l, fpFsyncSlow, "sleep(100ms)"); err != nil {
+			return err
+		}
+		wait(ctx, 10*time.Second)
+		if err := n.Failpoint(context.WithoutCancel(ctx), l, fpFsyncSlow, "off"); err != nil && n.c.Running(l) {
+			return err
+		}
+	}
+	return nil
+}
+
+func crashPoints(ctx context.Context, n *Nemesis) error {
+	points := []string{fpSnapshot, fpFSMBefore, fpFSMAfter, fpLogAppendAfter}
+	for k := 0; wait(ctx, 3*time.Second); k++ {
+		i := n.Random()
+		if k%3 == 2 {
+			i = n.Leader(ctx)
+		}
+		if _, err := n.CrashAt(ctx, i, points[k%len(points)], 10*time.Second); err != nil && ctx.Err() == nil {
 			return err
 		}
 	}
