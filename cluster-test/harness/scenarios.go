@@ -65,7 +65,8 @@ func Scenarios() []Scenario {
 		{Num: 22, Name: "informer semantics across leader changes (kill and transfer, alternately)", Run: leaderChanges},
 		{Num: 23, Name: "gossip: kill one member; pause one 2 s (never dead)", Run: gossipKillPause},
 		{Num: 24, Name: "gossip-only and Raft-only port partitions", Run: portPartitions},
-		{Num: 25, Name: "storage: disk full, flipped bit, truncated file"},
+		{Num: 25, Name: "storage: torn state after power loss, flipped bits in the state and the log, truncated log (disk full: not yet)",
+			Run: storageFaults, NodeArgs: []string{"--raft-segment-bytes", "1048576"}},
 		{Num: 26, Name: "quorum loss: two of three destroyed; documented recovery"},
 		{Num: 27, Name: "rolling restart of every node, under load", Run: rollingRestart},
 	}
@@ -536,6 +537,18 @@ func crashPoints(ctx context.Context, n *Nemesis) error {
 			i = n.Leader(ctx)
 		}
 		if _, err := n.CrashAt(ctx, i, points[k%len(points)], 10*time.Second); err != nil && ctx.Err() == nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func storageFaults(ctx context.Context, n *Nemesis) error {
+	for _, c := range []corruption{powerLoss, flipStateBit, truncateWAL, flipWALBit, flipStateBit} {
+		if !wait(ctx, 2*time.Second) {
+			return nil
+		}
+		if err := n.Damage(ctx, n.Follower(ctx), c); err != nil {
 			return err
 		}
 	}
