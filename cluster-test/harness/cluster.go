@@ -40,6 +40,9 @@ type Cluster struct {
 	mu      sync.Mutex
 	procs   []*proc      // index i-1 is node i
 	members map[int]bool // the nodes meant to be in the cluster now
+	// joinOnly marks initial members restarted without --peers (after a
+	// quorum-loss recovery, or wiped and meant to join).
+	joinOnly map[int]bool
 }
 
 // proc is one node's current process.
@@ -54,7 +57,7 @@ func NewCluster(cfg ClusterConfig, n Network) *Cluster {
 	if cfg.Initial == 0 || cfg.Initial > cfg.Nodes {
 		cfg.Initial = cfg.Nodes
 	}
-	c := &Cluster{cfg: cfg, net: n, procs: make([]*proc, cfg.Nodes), members: map[int]bool{}}
+	c := &Cluster{cfg: cfg, net: n, procs: make([]*proc, cfg.Nodes), members: map[int]bool{}, joinOnly: map[int]bool{}}
 	for i := 1; i <= cfg.Initial; i++ {
 		c.members[i] = true
 	}
@@ -127,7 +130,7 @@ func (c *Cluster) LogPath(i int) string { return filepath.Join(c.cfg.Dir, c.ID(i
 
 // args is node i's command line: the initial members start as a static
 // cluster (--peers), later ones join through gossip only and wait to be
-// added by the leader's autopilot.
+// added by the leader's autopilot. The caller holds c.mu.
 func (c *Cluster) args(i int) []string {
 	var peers, gossip []string
 	for j := 1; j <= c.cfg.Initial; j++ {
@@ -140,11 +143,27 @@ func (c *Cluster) args(i int) []string {
 		"--api-addr", c.APIAddr(i), "--raft-addr", c.addr(i, portRaft),
 		"--http-addr", c.HTTPAddr(i), "--gossip-addr", c.addr(i, portGossip),
 		"--nats-addr", c.addr(i, portNATS), "--join", strings.Join(gossip, ",")}
-	if i <= c.cfg.Initial {
+	if i <= c.cfg.Initial && !c.joinOnly[i] { // c.mu is held (Start)
 		args = append(args, "--peers", strings.Join(peers, ","))
 	}
 	return append(args, c.cfg.ExtraArgs...)
 }
+
+// JoinOnly makes node i start without --peers from now on: it joins the
+// running cluster through gossip (or, with state, just starts).
+func (c *Cluster) JoinOnly(i int) {
+	c.mu.Lock()
+	c.joinOnly[i] = true
+	c.mu.Unlock()
+}
+
+// RunTool runs `drover ARGS...` in node i's namespace and waits for it.
+func (c *Cluster) RunTool(i int, args ...string) ([]byte, error) {
+	return c.net.Command(i, c.cfg.Binary, args...).CombinedOutput()
+}
+
+// RaftAddr is node i's Raft address.
+func (c *Cluster) RaftAddr(i int) string { return c.addr(i, portRaft) }
 
 // Start starts node i; it must not be running.
 func (c *Cluster) Start(i int) error {

@@ -133,3 +133,52 @@ func (n *Nemesis) TransferLeader(ctx context.Context, to int) error {
 	n.log("nemesis: %s leads (was %s)", st.GetLeaderId(), st.GetId())
 	return nil
 }
+
+// QuorumLoss destroys every member but the leader (killed, data dirs
+// wiped), then follows README's "Recovering from quorum loss": stop the
+// survivor, `drover recover` it into a one-member cluster, start it, and
+// add the destroyed members back as fresh nodes that join through gossip.
+// The leader holds every acknowledged write, so none may be lost.
+func (n *Nemesis) QuorumLoss(ctx context.Context) error {
+	survivor := n.Leader(ctx)
+	if survivor == 0 {
+		return fmt.Errorf("quorum loss: no leader to keep")
+	}
+	var lost []int
+	for _, i := range n.c.Members() {
+		if i != survivor {
+			lost = append(lost, i)
+		}
+	}
+	n.open("quorum", "kill", fmt.Sprintf("quorum loss: destroy %v, keep %s", lost, n.c.ID(survivor)), lost...)
+	for _, i := range lost {
+		if err := n.c.Kill(i); err != nil {
+			return err
+		}
+		if err := n.c.Wipe(i); err != nil {
+			return err
+		}
+		n.c.SetMember(i, false)
+		n.c.JoinOnly(i)
+	}
+	if err := n.c.Kill(survivor); err != nil {
+		return err
+	}
+	out, err := n.c.RunTool(survivor, "recover", "--data-dir", n.c.DataDir(survivor), "--id", n.c.ID(survivor),
+		"--raft-addr", n.c.RaftAddr(survivor))
+	if err != nil {
+		return fmt.Errorf("drover recover on %s: %v: %s", n.c.ID(survivor), err, out)
+	}
+	n.log("nemesis: %s recovered as a one-member cluster", n.c.ID(survivor))
+	n.c.JoinOnly(survivor)
+	if err := n.c.Start(survivor); err != nil {
+		return err
+	}
+	n.close("quorum")
+	for _, i := range lost {
+		if err := n.AddMember(ctx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -67,7 +67,7 @@ func Scenarios() []Scenario {
 		{Num: 24, Name: "gossip-only and Raft-only port partitions", Run: portPartitions},
 		{Num: 25, Name: "storage: torn state after power loss, flipped bits in the state and the log, truncated log (disk full: not yet)",
 			Run: storageFaults, NodeArgs: []string{"--raft-segment-bytes", "1048576"}},
-		{Num: 26, Name: "quorum loss: two of three destroyed; documented recovery"},
+		{Num: 26, Name: "quorum loss: all but the leader destroyed; the documented recovery on it; two fresh nodes join", Run: quorumLoss},
 		{Num: 27, Name: "rolling restart of every node, under load", Run: rollingRestart},
 	}
 }
@@ -553,4 +553,11 @@ func storageFaults(ctx context.Context, n *Nemesis) error {
 		}
 	}
 	return nil
+}
+
+func quorumLoss(ctx context.Context, n *Nemesis) error {
+	if !wait(ctx, 5*time.Second) {
+		return nil
+	}
+	return n.QuorumLoss(ctx)
 }
