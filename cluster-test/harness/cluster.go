@@ -2,7 +2,9 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -43,6 +45,8 @@ type Cluster struct {
 	// joinOnly marks initial members restarted without --peers (after a
 	// quorum-loss recovery, or wiped and meant to join).
 	joinOnly map[int]bool
+	// mounts are the tmpfs data dirs of a disk-full scenario.
+	mounts []string
 }
 
 // proc is one node's current process.
@@ -256,12 +260,22 @@ func (c *Cluster) Paused(i int) bool {
 	return p != nil && p.stopped && !p.exited()
 }
 
-// Wipe deletes node i's data dir; the node must be down.
+// Wipe deletes what node i's data dir holds; the node must be down. (The
+// dir itself stays: it may be a mount point.)
 func (c *Cluster) Wipe(i int) error {
 	if c.Running(i) {
 		return fmt.Errorf("wipe %s: still running", c.ID(i))
 	}
-	return os.RemoveAll(c.DataDir(i))
+	entries, err := os.ReadDir(c.DataDir(i))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(c.DataDir(i), e.Name())); err != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // StopAll kills every node (resuming paused ones first so they die).

@@ -92,7 +92,13 @@ func Execute(ctx context.Context, cfg RunConfig) (*Run, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.OutDir, "nodes"), 0o755); err != nil {
 		return nil, err
 	}
+	defer r.c.unmountDataDirs()
 	defer r.c.StopAll()
+	if cfg.Scenario.DiskMiB > 0 {
+		if err := r.c.mountDataDirs(cfg.Scenario.DiskMiB); err != nil {
+			return nil, err
+		}
+	}
 	r.smp = newSampler(r.c, r.rec)
 	r.nem = newNemesis(r.c, cfg.Network, r.smp, r.rec, cfg.Seed, r.logf)
 	head, err := r.boot(ctx)

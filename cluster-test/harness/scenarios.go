@@ -25,6 +25,9 @@ type Scenario struct {
 	// Delay puts a delaying proxy on the Raft port between nodes (set at
 	// network setup, before the nodes start).
 	Delay bool
+	// DiskMiB > 0 gives every node a tmpfs data dir of that size, which
+	// disk-full faults fill.
+	DiskMiB int
 	// Spare is how many more nodes than the cluster size it needs room
 	// for (nodes it adds while running).
 	Spare int
@@ -65,8 +68,8 @@ func Scenarios() []Scenario {
 		{Num: 22, Name: "informer semantics across leader changes (kill and transfer, alternately)", Run: leaderChanges},
 		{Num: 23, Name: "gossip: kill one member; pause one 2 s (never dead)", Run: gossipKillPause},
 		{Num: 24, Name: "gossip-only and Raft-only port partitions", Run: portPartitions},
-		{Num: 25, Name: "storage: torn state after power loss, flipped bits in the state and the log, truncated log (disk full: not yet)",
-			Run: storageFaults, NodeArgs: []string{"--raft-segment-bytes", "1048576"}},
+		{Num: 25, Name: "storage: disk full on a follower then the leader; torn state after power loss, flipped bits in the state and the log, truncated log",
+			Run: storageFaults, DiskMiB: 96, NodeArgs: []string{"--raft-segment-bytes", "1048576"}},
 		{Num: 26, Name: "quorum loss: all but the leader destroyed; the documented recovery on it; two fresh nodes join", Run: quorumLoss},
 		{Num: 27, Name: "rolling restart of every node, under load", Run: rollingRestart},
 	}
@@ -544,6 +547,18 @@ func crashPoints(ctx context.Context, n *Nemesis) error {
 }
 
 func storageFaults(ctx context.Context, n *Nemesis) error {
+	for _, leader := range []bool{false, true} {
+		if !wait(ctx, 2*time.Second) {
+			return nil
+		}
+		i := n.Follower(ctx)
+		if leader {
+			i = n.Leader(ctx)
+		}
+		if err := n.DiskFull(ctx, i, 5*time.Second); err != nil {
+			return err
+		}
+	}
 	for _, c := range []corruption{powerLoss, flipStateBit, truncateWAL, flipWALBit, flipStateBit} {
 		if !wait(ctx, 2*time.Second) {
 			return nil
