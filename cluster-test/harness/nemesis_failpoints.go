@@ -13,6 +13,7 @@ import (
 const (
 	fpFsyncSlow      = "fsync-slow"
 	fpSnapshot       = "snapshot-persist"
+	fpRestore        = "snapshot-restore"
 	fpFSMBefore      = "fsm-commit-before"
 	fpFSMAfter       = "fsm-commit-after"
 	fpLogAppendAfter = "raft-log-append-after"
@@ -51,6 +52,12 @@ func (n *Nemesis) CrashAt(ctx context.Context, i int, name string, limit time.Du
 	if err := n.Failpoint(ctx, i, name, "exit"); err != nil {
 		return false, err
 	}
+	return n.awaitCrash(ctx, i, name, limit)
+}
+
+// awaitCrash waits up to limit for node i to die at the armed failpoint
+// name, then restarts it; if it did not die, the point is disarmed.
+func (n *Nemesis) awaitCrash(ctx context.Context, i int, name string, limit time.Duration) (bool, error) {
 	deadline := time.Now().Add(limit)
 	for n.c.Running(i) && time.Now().Before(deadline) && ctx.Err() == nil {
 		sleepCtx(ctx, 50*time.Millisecond)

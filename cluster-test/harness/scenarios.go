@@ -57,8 +57,9 @@ func Scenarios() []Scenario {
 		{Num: 14, Name: "remove the leader; remove a partitioned node, then heal", Nodes: 5, Run: removeMembers},
 		{Num: 15, Name: "replace a member with a wiped data dir under load", Run: replaceMember},
 		{Num: 16, Name: "leadership transfer every 5 s under load", Run: transferEvery},
-		{Num: 17, Name: "a lagging follower installs a snapshot while watchers are attached to it", Run: snapshotInstall,
-			NodeArgs: []string{"--snapshot-threshold", "200", "--trailing-logs", "100", "--snapshot-interval", "1s"}},
+		{Num: 17, Name: "a lagging follower installs a snapshot while watchers are attached to it (crashing once inside the restore)", Run: snapshotInstall,
+			NodeArgs: []string{"--snapshot-threshold", "200", "--trailing-logs", "100", "--snapshot-interval", "1s",
+				"--raft-segment-bytes", "65536"}}, // small segments, so that compaction really drops entries
 		{Num: 18, Name: "crash during snapshot persist, and before/after the FSM commit and the log append; snapshots every ~100 entries",
 			Run: crashPoints, NodeArgs: []string{"--snapshot-threshold", "100", "--trailing-logs", "50", "--snapshot-interval", "1s"}},
 		{Num: 19, Name: "history window: frequent compaction, watches below and above it", Run: historyWindow,
@@ -458,11 +459,21 @@ func snapshotInstall(ctx context.Context, n *Nemesis) error {
 	if !wait(ctx, 3*time.Second) {
 		return nil
 	}
-	if err := n.Isolate(scopeAll, n.Follower(ctx)); err != nil {
+	f := n.Follower(ctx)
+	if err := n.Isolate(scopeAll, f); err != nil {
 		return err
 	}
 	wait(ctx, 15*time.Second) // the others snapshot and truncate meanwhile
-	return n.Heal()
+	// The follower crashes inside its first snapshot restore, restarts,
+	// and installs the snapshot again.
+	if err := n.Failpoint(ctx, f, fpRestore, "1*exit"); err != nil {
+		return err
+	}
+	if err := n.Heal(); err != nil {
+		return err
+	}
+	_, err := n.awaitCrash(ctx, f, fpRestore, 15*time.Second)
+	return err
 }
 
 func transferEvery(ctx context.Context, n *Nemesis) error {
