@@ -28,6 +28,10 @@ func (c *Cluster) mountDataDirs(mib int) error {
 		c.mu.Lock()
 		c.mounts = append(c.mounts, dir)
 		c.mu.Unlock()
+		// Recorded, so that a cleanup after a crashed run unmounts it.
+		if err := c.net.TrackDir(dir); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ type Network interface {
 	Heal() error
 	Faults() []string
 	Teardown() error
+	TrackDir(path string) error
 }
 
 // The ports every node uses on its own address.

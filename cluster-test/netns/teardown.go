@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // netnsDir is where ip netns keeps a file per named namespace.
@@ -80,6 +82,9 @@ func removeAll(st state) error {
 		errs = append(errs, deleteNamespace(ns))
 	}
 	for _, d := range st.Dirs {
+		// A tracked dir may be a mount point (cluster-test's tmpfs data
+		// dirs); unmounting one that is not fails harmlessly.
+		_ = unix.Unmount(d, unix.MNT_DETACH)
 		errs = append(errs, os.RemoveAll(d))
 	}
 	if err := errors.Join(errs...); err != nil {
