@@ -17,7 +17,8 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 // ApplyBatch applies committed entries in one bbolt transaction, skipping
 // entries at or below the applied index, then publishes the events. The
 // response for a LogCommand entry is *ApplyResult (nil when skipped); for
-// other types nil. An undecodable entry is fatal.
+// other types nil. A corrupt entry (a checksum mismatch, see envelope.go)
+// or an undecodable one is fatal, and the batch then applies nothing.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 	resps := make([]interface{}, len(logs))
 	events, applied, ok := f.applyLocked(logs, resps)
@@ -38,20 +39,22 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 		}
 		return nil, 0, false
 	}
+	last := f.applied.Load()
+	payloads := f.openEntries(logs, last)
+	defer clear(payloads)
 	tx, err := f.db.Begin(true)
 	if err != nil {
 		f.fatal("begin transaction", err)
 	}
 	a := newApplier(tx, f.arena, &f.requests)
 	f.chain.begin(a.meta)
-	last := f.applied.Load()
 	applied := last
 	for i, l := range logs {
 		if l.Index <= applied {
 			continue
 		}
 		if l.Type == raft.LogCommand {
-			resps[i] = &ApplyResult{Results: a.command(l.Index, f.decode(l))}
+			resps[i] = &ApplyResult{Results: a.command(l.Index, f.decode(l.Index, payloads[i]))}
 			f.chain.add(l.Index, l.Data)
 		}
 		applied = l.Index
@@ -85,13 +88,46 @@ func (f *FSM) commit(tx *bbolt.Tx, a *applier, applied uint64) {
 	f.setApplied(applied)
 }
 
-// decode decodes a command entry; failure is fatal, as for any Raft FSM.
-func (f *FSM) decode(l *raft.Log) *pb.Command {
-	cmd, err := DecodeCommand(l.Data)
+// openEntries checks the envelope of every command entry of the batch
+// above applied before anything is written, and returns their payloads
+// (nil for the others) in a slice reused by the next batch. A corrupt entry
+// is fatal: the batch applies nothing.
+func (f *FSM) openEntries(logs []*raft.Log, applied uint64) [][]byte {
+	f.payloads = f.payloads[:0]
+	for _, l := range logs {
+		var payload []byte
+		if l.Index > applied && l.Type == raft.LogCommand {
+			var err error
+			if payload, err = openEntry(l.Data); err != nil {
+				f.corrupt(l.Index, err)
+			}
+		}
+		f.payloads = append(f.payloads, payload)
+	}
+	return f.payloads
+}
+
+// decode decodes a command entry's payload; failure is fatal, as for any
+// Raft FSM.
+func (f *FSM) decode(index uint64, payload []byte) *pb.Command {
+	cmd, err := decodePayload(payload)
 	if err != nil {
-		f.fatal(fmt.Sprintf("decode entry %d", l.Index), err)
+		f.fatal(fmt.Sprintf("decode entry %d", index), err)
 	}
 	return cmd
+}
+
+// corrupt stops the FSM at a corrupt entry: hashicorp/raft ignores what
+// Apply returns, so carrying on would apply a command no other replica
+// applied, or skip one they did. It logs the index, the state file (in the
+// node's data dir) and the remedy, then panics with an error wrapping
+// ErrCorruptLog; in a node the panic ends the process on Raft's FSM
+// goroutine, and the next start refuses in OpenStore's log scan.
+func (f *FSM) corrupt(index uint64, err error) {
+	err = corruptLogError(index, "applying to "+f.cfg.Path, err)
+	f.log.Error("raftstore: fatal FSM error: corrupt Raft log entry, applying nothing",
+		"index", index, "state", f.cfg.Path, "error", err)
+	panic(err)
 }
 
 // fatal logs and panics: the FSM cannot continue without diverging.

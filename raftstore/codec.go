@@ -17,13 +17,31 @@ var sizedMarshalOpts = proto.MarshalOptions{Deterministic: true, UseCachedSize: 
 // eventPrevField is pb.Event's prev field number (objects.proto).
 const eventPrevField = 3
 
-// EncodeCommand marshals a command deterministically for a Raft log entry.
+// EncodeCommand marshals a command deterministically and wraps it in the
+// log entry envelope (envelope.go): the data of a Raft log entry.
 func EncodeCommand(c *pb.Command) ([]byte, error) {
-	return marshalOpts.Marshal(c)
+	entry := make([]byte, envelopeLen, envelopeLen+marshalOpts.Size(c))
+	entry, err := sizedMarshalOpts.MarshalAppend(entry, c)
+	if err != nil {
+		return nil, err
+	}
+	sealEntry(entry)
+	return entry, nil
 }
 
-// DecodeCommand unmarshals a Raft log entry; a failure wraps ErrInvalidCommand.
+// DecodeCommand unmarshals the data of a Raft log entry, enveloped or
+// written before the envelope existed. A checksum mismatch wraps
+// ErrCorruptLog, an undecodable command ErrInvalidCommand.
 func DecodeCommand(b []byte) (*pb.Command, error) {
+	payload, err := openEntry(b)
+	if err != nil {
+		return nil, err
+	}
+	return decodePayload(payload)
+}
+
+// decodePayload unmarshals an encoded Command (an envelope's payload).
+func decodePayload(b []byte) (*pb.Command, error) {
 	c := new(pb.Command)
 	if err := proto.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidCommand, err)

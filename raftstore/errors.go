@@ -24,6 +24,11 @@ var (
 	// operation. An undecodable Raft entry is fatal to the FSM; this error is
 	// returned by tools that replay entries.
 	ErrInvalidCommand = errors.New("invalid command")
+	// ErrCorruptLog: a Raft log entry does not match its checksum, or the
+	// log cannot be read back as written (DESIGN.md, "Log entry
+	// envelope"). OpenStore refuses to start with it; the FSM stops the
+	// process rather than apply such an entry.
+	ErrCorruptLog = errors.New("corrupt Raft log entry")
 	// ErrClosed: the store has been closed.
 	ErrClosed = errors.New("store closed")
 	// ErrNotLeader: this node is not the leader (or has not yet established

@@ -60,7 +60,8 @@ type FSM struct {
 	waitCh chan struct{} // closed and replaced whenever applied advances
 	closed chan struct{}
 
-	arena []byte // write arena, used by the Raft FSM goroutine only
+	arena    []byte   // write arena, used by the Raft FSM goroutine only
+	payloads [][]byte // a batch's command payloads, likewise
 
 	requests requestMemory // remembered request ids (requests.go)
 	chain    *hashChain    // the FSM hash chain (chain.go)

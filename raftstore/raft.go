@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +43,10 @@ type Store struct {
 
 // OpenStore starts Raft over fsm. A node with no Raft state bootstraps the
 // configuration cfg.Peers (every member of a static cluster does, with the
-// same list, which hashicorp/raft allows).
+// same list, which hashicorp/raft allows). Before Raft starts it reads the
+// whole Raft log back and refuses a corrupt or truncated one with an error
+// wrapping ErrCorruptLog that names the index, the file and the remedy
+// (DESIGN.md, "Log entry envelope").
 func OpenStore(cfg RaftConfig, fsm *FSM) (*Store, error) {
 	s := &Store{fsm: fsm, logger: cfg.Logger}
 	if err := s.open(cfg); err != nil {
@@ -61,6 +65,9 @@ func (s *Store) open(cfg RaftConfig) error {
 	}
 	s.files = files
 	logs, snaps := files.logs, files.snaps
+	if err := s.verifyLog(cfg, files); err != nil {
+		return err
+	}
 	if err := s.openTransport(cfg); err != nil {
 		return err
 	}
@@ -87,6 +94,27 @@ func (s *Store) open(cfg RaftConfig) error {
 	}
 	s.raft, err = raft.NewRaft(rc, s.fsm, cached, logs, snaps, s.transport)
 	return err
+}
+
+// verifyLog runs the startup scan of the Raft log (checkLog) and refuses
+// to start on a corrupt or truncated log.
+func (s *Store) verifyLog(cfg RaftConfig, files *raftFiles) error {
+	snapshot, err := latestSnapshotIndex(files.snaps)
+	if err != nil {
+		return err
+	}
+	st := logState{snapshot: snapshot}
+	if !s.fsm.NeedsRebuild() {
+		st.applied = s.fsm.AppliedIndex()
+	}
+	start := time.Now()
+	n, err := checkLog(files.logs, filepath.Join(cfg.Dir, "wal"), st)
+	if err != nil {
+		cfg.Logger.Error("raftstore: refusing to start on a corrupt Raft log", "error", err)
+		return err
+	}
+	cfg.Logger.Info("raftstore: Raft log verified", "entries", n, "took", time.Since(start))
+	return nil
 }
 
 func (s *Store) openTransport(cfg RaftConfig) error {
