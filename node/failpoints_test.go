@@ -40,18 +40,7 @@ func firedAt(name string) uint64 {
 // and still delivers every event once, in order.
 func TestWatchRefillsAfterLostPublish(t *testing.T) {
 	offAtEnd(t)
-	c := newTestCluster(t, 1)
-	_, n := c.leader()
-	cl := c.client(0)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for n.hub.Watchers() == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	ctx, _, n, cl, w := watchedNode(t)
 	write := func(from, to int) {
 		for i := from; i < to; i++ {
 			if _, err := cl.Create(ctx, configMapIn("default", fmt.Sprintf("cm-%d", i))); err != nil {
@@ -87,18 +76,7 @@ func TestWatchRefillsAfterLostPublish(t *testing.T) {
 // a few seconds and without another write.
 func TestWatchRefillsAfterLostLastPublish(t *testing.T) {
 	offAtEnd(t)
-	c := newTestCluster(t, 1)
-	_, n := c.leader()
-	cl := c.client(0)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for n.hub.Watchers() == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	ctx, _, _, cl, w := watchedNode(t)
 	if _, err := cl.Create(ctx, configMapIn("default", "first")); err != nil {
 		t.Fatal(err)
 	}

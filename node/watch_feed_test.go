@@ -23,18 +23,7 @@ import (
 // the feed send every watch back to the history, and the watch still
 // delivers each event once, in order.
 func TestWatchThroughNATSSurvivesAHole(t *testing.T) {
-	c := newTestCluster(t, 1)
-	_, n := c.leader()
-	cl := c.client(0)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for n.hub.Watchers() == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	ctx, c, n, cl, w := watchedNode(t)
 	write := func(from, to int) {
 		for i := from; i < to; i++ {
 			if _, err := cl.Create(ctx, configMapIn("default", fmt.Sprintf("cm-%d", i))); err != nil {
@@ -157,4 +146,23 @@ func TestExternalNATS(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("nothing published to the external nats")
 	}
+}
+
+// watchedNode starts a one-node cluster and a ConfigMap watch on its
+// "default" namespace, and returns once the node has registered the watch.
+func watchedNode(t *testing.T) (context.Context, *testCluster, *Node, *client.Client, pb.Objects_WatchClient) {
+	t.Helper()
+	c := newTestCluster(t, 1)
+	_, n := c.leader()
+	cl := c.client(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	w, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap", Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n.hub.Watchers() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return ctx, c, n, cl, w
 }
