@@ -81,9 +81,9 @@ func (p *peerConns) get(addr string) (*grpc.ClientConn, error) {
 	if c, ok := p.conns[addr]; ok {
 		return c, nil
 	}
-	c, err := grpc.NewClient(addr,
+	c, err := grpc.NewClient(addr, append(PeerDialOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxForwardMessage), grpc.MaxCallSendMsgSize(maxForwardMessage)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxForwardMessage), grpc.MaxCallSendMsgSize(maxForwardMessage)))...)
 	if err != nil {
 		return nil, err
 	}

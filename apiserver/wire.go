@@ -18,7 +18,7 @@ import (
 
 // ServerOptions are the options a gRPC server serving this API needs.
 func ServerOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.ForceServerCodecV2(wireCodec{encoding.GetCodecV2("proto")})}
+	return append(keepaliveServerOptions(), grpc.ForceServerCodecV2(wireCodec{encoding.GetCodecV2("proto")}))
 }
 
 // wireCodec is gRPC's protobuf codec, except that it sends a preEncoded

@@ -52,12 +52,12 @@ func NewWithDialOptions(endpoints []string, extra ...grpc.DialOption) (*Client, 
 		return nil, errors.New("client: no endpoint given")
 	}
 	c := &Client{endpoints: eps}
-	opts := append([]grpc.DialOption{
+	opts := append(keepaliveOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(MaxMessageSize),
-			grpc.MaxCallSendMsgSize(MaxMessageSize)),
-	}, extra...)
+			grpc.MaxCallSendMsgSize(MaxMessageSize)))
+	opts = append(opts, extra...)
 	for _, ep := range eps {
 		conn, err := grpc.NewClient(ep, opts...)
 		if err != nil {

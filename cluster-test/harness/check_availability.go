@@ -106,6 +106,9 @@ func (r *Run) checkAvailability(phases []Phase) Verdict {
 	if r.FinalRevision == 0 {
 		return fail(prop, fmt.Sprintf("the final write failed: %v", r.FinalErr))
 	}
+	if r.FinalLatency > finalWriteBound {
+		return fail(prop, fmt.Sprintf("the final write, after healing, took %s", secs(r.FinalLatency)))
+	}
 	var problems []string
 	for _, p := range phases {
 		if p.Fault.End != 0 && (p.RecoveredAfter < 0 || p.RecoveredAfter > resumeBound) && !r.recoveredByFinal(p) {
@@ -121,6 +124,11 @@ func (r *Run) checkAvailability(phases []Phase) Verdict {
 	}
 	return pass(prop, fmt.Sprintf("final write ok; writes resumed after each of %d faults", len(phases)))
 }
+
+// finalWriteBound is how long the final write, made once every fault is
+// healed and every node restarted, may take: a restart and an election,
+// with a margin for a loaded machine.
+const finalWriteBound = resumeBound + 5*time.Second
 
 // majorityWriteWindow is the shortest fault during which a connected
 // majority must acknowledge a write: an election (1 s timeout), clients

@@ -99,3 +99,19 @@ func TestMajorityWritable(t *testing.T) {
 		t.Fatal("a 2 s fault needs no write")
 	}
 }
+
+func TestFinalWriteBound(t *testing.T) {
+	r := testRun()
+	r.FinalRevision, r.FinalLatency = 9, time.Second
+	if v := r.checkAvailability(nil); !v.OK {
+		t.Fatalf("a prompt final write failed: %s", v.Summary)
+	}
+	r.FinalLatency = finalWriteBound + time.Second
+	if v := r.checkAvailability(nil); v.OK {
+		t.Fatal("a final write slower than the bound passed")
+	}
+	r.FinalRevision = 0
+	if v := r.checkAvailability(nil); v.OK {
+		t.Fatal("a failed final write passed")
+	}
+}

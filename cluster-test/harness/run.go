@@ -60,6 +60,8 @@ type Run struct {
 	// FinalRevision is the revision of the final write (0 if it failed).
 	FinalRevision uint64
 	FinalErr      error
+	// FinalLatency is how long the final write took.
+	FinalLatency time.Duration
 	// Replicas holds what each node's debug endpoints said after the run.
 	Replicas map[int]replicaState
 	// Problems are harness-level failures (a node that did not catch up).
@@ -265,6 +267,7 @@ func (r *Run) finalWrite(ctx context.Context) {
 	obj, err := cl.Create(cctx, newObject(op.Name, op.Value, 0))
 	classify(&op, err)
 	op.Return = r.rec.Now()
+	r.FinalLatency = time.Duration(op.Return - op.Invoke)
 	if err == nil {
 		it := itemOf(obj)
 		op.Result = &it
