@@ -76,19 +76,13 @@ func matrixCmd() *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "matrix",
-		Short: "run every implemented scenario on 3 and 5 nodes (or --nodes only) and summarise",
+		Short: "run every standard scenario on 3 and 5 nodes (or --nodes only) and summarise",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var scs []harness.Scenario
-			for _, s := range harness.Scenarios() {
-				if s.Implemented() {
-					scs = append(scs, s)
-				}
-			}
 			sizes := []int{3, 5}
 			if cmd.Flags().Changed("nodes") {
 				sizes = []int{f.nodes}
 			}
-			return runAll(cmd.Context(), f, scs, sizes)
+			return runAll(cmd.Context(), f, harness.Scenarios(), sizes)
 		},
 	}
 	f.register(cmd)
@@ -101,15 +95,11 @@ func scenariosCmd() *cobra.Command {
 		Short: "list the standard scenarios of CHAOS.md",
 		Run: func(cmd *cobra.Command, _ []string) {
 			for _, s := range harness.Scenarios() {
-				state := ""
-				if !s.Implemented() {
-					state = "  (not implemented yet)"
-				}
 				nodes := ""
 				if s.Nodes != 0 {
 					nodes = fmt.Sprintf(" [%d nodes]", s.Nodes)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%2d  %s%s%s\n", s.Num, s.Name, nodes, state)
+				fmt.Fprintf(cmd.OutOrStdout(), "%2d  %s%s\n", s.Num, s.Name, nodes)
 			}
 		},
 	}

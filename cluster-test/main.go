@@ -7,7 +7,7 @@
 //	go run ./cluster-test scenarios
 //	go run ./cluster-test run --nodes 3 --scenario 5 --duration 60s --seed 1
 //	go run ./cluster-test run --nemesis kill-leader,isolate-leader --duration 90s
-//	go run ./cluster-test matrix            # every implemented scenario, 3 and 5 nodes
+//	go run ./cluster-test matrix            # every standard scenario, 3 and 5 nodes
 //	go run ./cluster-test cleanup           # remove what a crashed run left behind
 //
 // It needs root (network namespaces, iptables). Exit status 1 means a

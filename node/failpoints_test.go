@@ -41,19 +41,12 @@ func firedAt(name string) uint64 {
 func TestWatchRefillsAfterLostPublish(t *testing.T) {
 	offAtEnd(t)
 	ctx, _, n, cl, w := watchedNode(t)
-	write := func(from, to int) {
-		for i := from; i < to; i++ {
-			if _, err := cl.Create(ctx, configMapIn("default", fmt.Sprintf("cm-%d", i))); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	write(0, 10)
+	createConfigMaps(ctx, t, cl, 0, 10)
 	before := firedAt(failpoint.NATSPublishBefore)
 	if err := failpoint.Set(failpoint.NATSPublishBefore, "1*error"); err != nil {
 		t.Fatal(err)
 	}
-	write(10, 20)
+	createConfigMaps(ctx, t, cl, 10, 20)
 	if fired := firedAt(failpoint.NATSPublishBefore) - before; fired != 1 {
 		t.Fatalf("nats-publish-before fired %d times, want 1", fired)
 	}

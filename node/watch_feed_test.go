@@ -24,16 +24,9 @@ import (
 // delivers each event once, in order.
 func TestWatchThroughNATSSurvivesAHole(t *testing.T) {
 	ctx, c, n, cl, w := watchedNode(t)
-	write := func(from, to int) {
-		for i := from; i < to; i++ {
-			if _, err := cl.Create(ctx, configMapIn("default", fmt.Sprintf("cm-%d", i))); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	write(0, 20)
+	createConfigMaps(ctx, t, cl, 0, 20)
 	forgeBatch(t, n, c.cfgs[0].DataDir)
-	write(20, 40)
+	createConfigMaps(ctx, t, cl, 20, 40)
 
 	for i := 0; i < 40; i++ {
 		ev, err := w.Recv()
@@ -165,4 +158,14 @@ func watchedNode(t *testing.T) (context.Context, *testCluster, *Node, *client.Cl
 		time.Sleep(10 * time.Millisecond)
 	}
 	return ctx, c, n, cl, w
+}
+
+// createConfigMaps creates cm-<from> ... cm-<to-1> in "default".
+func createConfigMaps(ctx context.Context, t *testing.T, cl *client.Client, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		if _, err := cl.Create(ctx, configMapIn("default", fmt.Sprintf("cm-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,9 @@ type Cluster struct {
 	joinOnly map[int]bool
 	// mounts are the tmpfs data dirs of a disk-full scenario.
 	mounts []string
+
+	httpOnce sync.Once
+	hc       *http.Client
 }
 
 // proc is one node's current process.

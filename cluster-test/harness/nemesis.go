@@ -122,6 +122,16 @@ func (n *Nemesis) Kill(i int) error {
 	return n.c.Kill(i)
 }
 
+// Bounce SIGKILLs node i, leaves it down for d (or until ctx ends) and
+// starts it again.
+func (n *Nemesis) Bounce(ctx context.Context, i int, d time.Duration) error {
+	if err := n.Kill(i); err != nil {
+		return err
+	}
+	wait(ctx, d)
+	return n.Restart(i)
+}
+
 // Stop stops node i gracefully (SIGTERM).
 func (n *Nemesis) Stop(i int) error {
 	n.open(fmt.Sprintf("down-%d", i), "kill", fmt.Sprintf("stop (SIGTERM) %s", n.c.ID(i)), i)

@@ -32,21 +32,25 @@ type logDigest struct {
 	} `json:"entries"`
 }
 
-// httpClient reaches the nodes' HTTP listeners from the client namespace.
+// httpClient reaches the nodes' HTTP listeners from the client namespace;
+// one client, so that its connections are reused.
 func (c *Cluster) httpClient() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return c.net.DialContext(ctx, network, addr)
-		}}}
+	c.httpOnce.Do(func() {
+		c.hc = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return c.net.DialContext(ctx, network, addr)
+			}}}
+	})
+	return c.hc
 }
 
 // getJSON fetches path from node i's HTTP listener into v.
-func (c *Cluster) getJSON(ctx context.Context, hc *http.Client, i int, path string, v any) error {
+func (c *Cluster) getJSON(ctx context.Context, i int, path string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+c.HTTPAddr(i)+path, nil)
 	if err != nil {
 		return err
 	}
-	res, err := hc.Do(req)
+	res, err := c.httpClient().Do(req)
 	if err != nil {
 		return err
 	}
@@ -60,18 +64,18 @@ func (c *Cluster) getJSON(ctx context.Context, hc *http.Client, i int, path stri
 // collectReplicas reads every node's FSM hash chain head and its Raft log
 // digest, once all have applied the same index.
 func (r *Run) collectReplicas(ctx context.Context) {
-	hc := r.c.httpClient()
 	deadline := time.Now().Add(20 * time.Second)
+	members := r.c.Members()
 	for {
 		states := map[int]replicaState{}
 		same := true
-		for _, i := range r.c.Members() {
+		for _, i := range members {
 			var st replicaState
-			if err := r.c.getJSON(ctx, hc, i, "/debug/fsm-hash", &st); err != nil {
+			if err := r.c.getJSON(ctx, i, "/debug/fsm-hash", &st); err != nil {
 				st.Err = err.Error()
 			}
 			states[i] = st
-			same = same && st.Err == "" && st.AppliedIndex == states[r.c.Members()[0]].AppliedIndex
+			same = same && st.Err == "" && st.AppliedIndex == states[members[0]].AppliedIndex
 		}
 		if same || time.Now().After(deadline) || ctx.Err() != nil {
 			r.Replicas = states
@@ -80,7 +84,7 @@ func (r *Run) collectReplicas(ctx context.Context) {
 		sleepCtx(ctx, 200*time.Millisecond)
 	}
 	for i, st := range r.Replicas {
-		d, err := r.c.fetchLog(ctx, hc, i)
+		d, err := r.c.fetchLog(ctx, i)
 		if err != nil {
 			st.Err = err.Error()
 		}
@@ -93,12 +97,12 @@ func (r *Run) collectReplicas(ctx context.Context) {
 const logPage = 5000
 
 // fetchLog reads node i's whole retained Raft log digest, page by page.
-func (c *Cluster) fetchLog(ctx context.Context, hc *http.Client, i int) (*logDigest, error) {
+func (c *Cluster) fetchLog(ctx context.Context, i int) (*logDigest, error) {
 	var all *logDigest
 	for from := uint64(1); ; {
 		var d logDigest
 		path := fmt.Sprintf("/debug/raft-log?from=%d&to=%d", from, from+logPage-1)
-		if err := c.getJSON(ctx, hc, i, path, &d); err != nil {
+		if err := c.getJSON(ctx, i, path, &d); err != nil {
 			return all, err
 		}
 		if all == nil {

@@ -90,11 +90,7 @@ func leaderChanges(ctx context.Context, n *Nemesis) error {
 			continue
 		}
 		l := n.Leader(ctx)
-		if err := n.Kill(l); err != nil {
-			return err
-		}
-		wait(ctx, 2*time.Second)
-		if err := n.Restart(l); err != nil {
+		if err := n.Bounce(ctx, l, 2*time.Second); err != nil {
 			return err
 		}
 	}

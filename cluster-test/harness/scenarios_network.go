@@ -169,11 +169,7 @@ func natsClients(ctx context.Context, n *Nemesis) error {
 	for k := 0; wait(ctx, 4*time.Second); k++ {
 		i := n.Random()
 		if k == 3 {
-			if err := n.Kill(i); err != nil {
-				return err
-			}
-			wait(ctx, 2*time.Second)
-			if err := n.Restart(i); err != nil {
+			if err := n.Bounce(ctx, i, 2*time.Second); err != nil {
 				return err
 			}
 			continue

@@ -14,11 +14,7 @@ func killRandom(ctx context.Context, n *Nemesis) error {
 			return nil
 		}
 		i := n.Random()
-		if err := n.Kill(i); err != nil {
-			return err
-		}
-		wait(ctx, 2*time.Second)
-		if err := n.Restart(i); err != nil {
+		if err := n.Bounce(ctx, i, 2*time.Second); err != nil {
 			return err
 		}
 	}
@@ -31,11 +27,7 @@ func killLeaderEvery(ctx context.Context, n *Nemesis) error {
 		if l == 0 {
 			continue
 		}
-		if err := n.Kill(l); err != nil {
-			return err
-		}
-		wait(ctx, 3*time.Second)
-		if err := n.Restart(l); err != nil {
+		if err := n.Bounce(ctx, l, 3*time.Second); err != nil {
 			return err
 		}
 	}
@@ -102,12 +94,7 @@ func gossipKillPause(ctx context.Context, n *Nemesis) error {
 	if !wait(ctx, 3*time.Second) {
 		return nil
 	}
-	f = n.Follower(ctx)
-	if err := n.Kill(f); err != nil {
-		return err
-	}
-	wait(ctx, 15*time.Second)
-	return n.Restart(f)
+	return n.Bounce(ctx, n.Follower(ctx), 15*time.Second)
 }
 
 func rollingRestart(ctx context.Context, n *Nemesis) error {
