@@ -195,11 +195,7 @@ func (a *applier) applyCompact(op *pb.Op) {
 	if rev <= getUint64(a.meta, keyCompacted) {
 		return
 	}
-	c := a.history.Cursor()
-	for k, _ := c.First(); k != nil && historyRevision(k) <= rev; k, _ = c.First() {
-		must(c.Delete())
-		a.removed++
-	}
+	a.removed += uint64(deleteThrough(a.history, rev, nil))
 	a.forgetThrough(rev)
 	a.putUint64(a.meta, keyCompacted, rev)
 }

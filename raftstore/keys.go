@@ -111,6 +111,27 @@ func historyRevision(k []byte) uint64 {
 	return binary.BigEndian.Uint64(k[:8])
 }
 
+// deleteThrough deletes every record of b (keyed by history key) at or
+// below rev, calling each, when given, with the record before it goes, and
+// returns how many went. It walks first and deletes by key afterwards:
+// deleting under a cursor and seeking First again would walk every emptied
+// leaf of the transaction each time, which made a compaction of a few
+// thousand events quadratic (tens of milliseconds of stalled applies).
+func deleteThrough(b *bbolt.Bucket, rev uint64, each func(k, v []byte)) int {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil && historyRevision(k) <= rev; k, v = c.Next() {
+		if each != nil {
+			each(k, v)
+		}
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		must(b.Delete(k))
+	}
+	return len(keys)
+}
+
 // getUint64 reads a big-endian counter from b; absent is zero.
 func getUint64(b *bbolt.Bucket, key []byte) uint64 {
 	v := b.Get(key)

@@ -199,20 +199,18 @@ func (a *applier) outcome(loc idLoc) OpResult {
 // forgetThrough drops the ids remembered at revisions at or below rev; the
 // keys are in revision order, so it reads only what it deletes.
 func (a *applier) forgetThrough(rev uint64) {
-	c := a.requestIDs.Cursor()
-	for k, v := c.First(); k != nil && historyRevision(k) <= rev; k, v = c.First() {
+	deleteThrough(a.requestIDs, rev, func(k, v []byte) {
 		loc := idLoc(k)
 		id := recordID(loc, v)
 		if a.added[id] == loc {
 			delete(a.added, id)
-		} else {
-			if a.forgotten == nil {
-				a.forgotten = make(map[idLoc]string)
-			}
-			a.forgotten[loc] = id
+			return
 		}
-		must(c.Delete())
-	}
+		if a.forgotten == nil {
+			a.forgotten = make(map[idLoc]string)
+		}
+		a.forgotten[loc] = id
+	})
 }
 
 // recordID returns the id of a requestIDs record.
