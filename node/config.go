@@ -61,7 +61,9 @@ type Config struct {
 	NATSURL string
 
 	// HistoryMaxEvents and HistoryMaxAge bound the watch history; the
-	// leader compacts older events every CompactInterval.
+	// leader compacts older events every CompactInterval. A short interval
+	// keeps each COMPACT small: every replica's apply loop waits while one
+	// deletes.
 	HistoryMaxEvents int
 	HistoryMaxAge    time.Duration
 	CompactInterval  time.Duration
@@ -94,7 +96,7 @@ func DefaultConfig() Config {
 		Autopilot:        DefaultAutopilotConfig(),
 		HistoryMaxEvents: 100000,
 		HistoryMaxAge:    time.Hour,
-		CompactInterval:  10 * time.Second,
+		CompactInterval:  time.Second,
 		Raft:             raftstore.DefaultRaftConfig(),
 		Logger:           slog.Default(),
 	}

@@ -146,23 +146,3 @@ func (n *Node) proposeOne(ctx context.Context, op *pb.Op) error {
 	}
 	return results[0].Err
 }
-
-// compactLoop proposes history compaction by count and age.
-func (n *Node) compactLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.CompactInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		target := n.fsm.CompactionTarget(n.cfg.HistoryMaxEvents, n.cfg.HistoryMaxAge, time.Now())
-		if target == 0 || target <= n.fsm.CompactedRevision() {
-			continue
-		}
-		if err := n.proposeOne(ctx, &pb.Op{Type: pb.OpType_COMPACT, CompactRevision: target}); err != nil && ctx.Err() == nil {
-			n.logger.Warn("history compaction failed", "revision", target, "err", err)
-		}
-	}
-}

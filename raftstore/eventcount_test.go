@@ -68,7 +68,7 @@ func checkCountTargets(t *testing.T, f *FSM, n uint64) {
 			continue
 		}
 		want := walkBackTarget(t, f, maxEvents)
-		if got := f.CompactionTarget(maxEvents, 0, time.Unix(0, 0)); got != want {
+		if got := compactionTarget(f, maxEvents, 0, time.Unix(0, 0)); got != want {
 			t.Fatalf("CompactionTarget(%d) = %d, whole-history walk gives %d (%d events)", maxEvents, got, want, n)
 		}
 	}
@@ -183,7 +183,7 @@ func TestEventCountMissingKey(t *testing.T) {
 	if got := checkEventCount(t, s2.FSM, "reopened legacy file"); got != 5 {
 		t.Fatalf("count = %d, want 5", got)
 	}
-	if got, want := s2.CompactionTarget(2, 0, time.Unix(0, 0)), walkBackTarget(t, s2.FSM, 2); got != want || got == 0 {
+	if got, want := compactionTarget(s2.FSM, 2, 0, time.Unix(0, 0)), walkBackTarget(t, s2.FSM, 2); got != want || got == 0 {
 		t.Fatalf("CompactionTarget = %d, want %d", got, want)
 	}
 }

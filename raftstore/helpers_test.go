@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	pb "github.com/drover/drover/proto/droverpb"
 	"github.com/hashicorp/raft"
@@ -178,4 +179,10 @@ func itoa(v uint64) string { return fmt.Sprint(v) }
 
 func configEntries(index uint64) []*raft.Log {
 	return []*raft.Log{{Index: index, Term: 1, Type: raft.LogConfiguration}}
+}
+
+// compactionTarget is CompactionTarget without a step bound.
+func compactionTarget(f *FSM, maxEvents int, maxAge time.Duration, now time.Time) uint64 {
+	target, _ := f.CompactionTarget(CompactionPolicy{MaxEvents: maxEvents, MaxAge: maxAge}, now)
+	return target
 }

@@ -142,17 +142,17 @@ func TestEventsAndCompaction(t *testing.T) {
 	if evs, _, _ = s.Events(1, 1); len(evs) != 2 {
 		t.Fatalf("revision split: %s", summary(evs))
 	}
-	if got := s.CompactionTarget(2, 0, time.Unix(0, 0)); got != 2 {
+	if got := compactionTarget(s.FSM, 2, 0, time.Unix(0, 0)); got != 2 {
 		t.Fatalf("count target = %d, want 2 (keep whole revision 3 only)", got)
 	}
-	if got := s.CompactionTarget(0, time.Nanosecond*50, time.Unix(0, 160)); got != 1 {
+	if got := compactionTarget(s.FSM, 0, time.Nanosecond*50, time.Unix(0, 160)); got != 1 {
 		t.Fatalf("age target = %d, want 1", got)
 	}
-	if got := s.CompactionTarget(10, time.Hour, time.Unix(0, 300)); got != 0 {
+	if got := compactionTarget(s.FSM, 10, time.Hour, time.Unix(0, 300)); got != 0 {
 		t.Fatalf("nothing to do, got %d", got)
 	}
 	s.apply(400, compact(2))
-	if s.CompactedRevision() != 2 || s.CompactionTarget(2, 0, time.Unix(0, 0)) != 0 {
+	if s.CompactedRevision() != 2 || compactionTarget(s.FSM, 2, 0, time.Unix(0, 0)) != 0 {
 		t.Fatalf("compacted %d", s.CompactedRevision())
 	}
 	_, _, err = s.Events(1, 0)
