@@ -18,9 +18,12 @@ import (
 	pb "github.com/drover/drover/proto/droverpb"
 )
 
-// `drover bench --op watch`: --watchers watches, spread over every --server
-// endpoint, follow the bench namespace's ConfigMaps while one writer
-// creates --count objects at --rate per second (up to 64 in flight). The
+// `drover bench --op watch`: --watchers watches, spread evenly over every
+// --server endpoint and over --connections connections of their own
+// (rounded up to a multiple of the endpoints; the reference etcd figure used
+// 10 watch clients), follow the bench namespace's ConfigMaps while one
+// writer creates --count objects at --rate per second (up to 64 in
+// flight). The
 // latency of an event is the time from the write's acknowledgement to
 // its receipt by a watcher (0 when the event came first), over every
 // watcher and event. Errors count failed writes and events missing,
@@ -78,9 +81,12 @@ func (wb *watchBench) currentRevision(ctx context.Context) (uint64, error) {
 // returns once all are open.
 func (wb *watchBench) startWatchers(ctx context.Context, rv uint64) error {
 	eps := client.ParseEndpoints(wb.opts.server)
-	conns := make([]*client.Client, len(eps))
-	for i, ep := range eps {
-		cl, err := client.New([]string{ep})
+	// A multiple of the endpoints, so that watcher w follows endpoint
+	// w mod len(eps) and the watchers spread evenly.
+	n := (max(wb.opts.connections, 1) + len(eps) - 1) / len(eps) * len(eps)
+	conns := make([]*client.Client, n)
+	for i := range conns {
+		cl, err := client.New([]string{eps[i%len(eps)]})
 		if err != nil {
 			return err
 		}
