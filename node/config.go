@@ -113,6 +113,10 @@ func (c Config) Validate() error {
 		return errors.New("history max events must be positive")
 	case c.CompactInterval <= 0:
 		return errors.New("compact interval must be positive")
+	case c.Raft.SnapshotLogRatio < 0:
+		return errors.New("snapshot log ratio must not be negative")
+	case c.Raft.SnapshotInterval <= 0:
+		return errors.New("snapshot interval must be positive")
 	case c.BootstrapExpect < 0:
 		return errors.New("bootstrap-expect must not be negative")
 	case c.BootstrapExpect > 0 && len(c.Peers) > 0:

@@ -25,6 +25,20 @@ func (n *Node) compactionPolicy() raftstore.CompactionPolicy {
 	return raftstore.CompactionPolicy{MaxEvents: n.cfg.HistoryMaxEvents, MaxAge: n.cfg.HistoryMaxAge, MaxStep: compactStep}
 }
 
+// prefetchPolicy reaches further than compactionPolicy: the leader's
+// ticks do not line up with this node's, and by its next one up to an
+// interval's worth of further events is due, so the prefetch covers a
+// whole step beyond what is due now.
+func (n *Node) prefetchPolicy() raftstore.CompactionPolicy {
+	p := n.compactionPolicy()
+	p.MaxEvents = max(p.MaxEvents-compactStep, 1)
+	if p.MaxAge > 0 {
+		p.MaxAge = max(p.MaxAge-2*n.cfg.CompactInterval, time.Nanosecond)
+	}
+	p.MaxStep = 2 * compactStep
+	return p
+}
+
 // compactLoop proposes history compaction by count and age every
 // CompactInterval while this node leads, a backlog in several steps.
 func (n *Node) compactLoop(ctx context.Context) {
@@ -59,12 +73,13 @@ func (n *Node) compactOnce(ctx context.Context) bool {
 }
 
 // prefetchLoop runs on every node: while it follows, it reads the events
-// the leader's next COMPACT will drop, on the leader's schedule. The oldest
-// history is the coldest part of the state file, and where the kernel has
-// paged it out (memory pressure, proactive reclaim) the COMPACT's deletes
-// would otherwise stall this node's apply loop, and every watch it serves,
-// on page faults: tens of milliseconds per thousand events were measured.
-// The leader's compactLoop reads the same events just before it proposes.
+// the leader's next COMPACT will drop, and a step more, on the leader's
+// schedule. The oldest history is the coldest part of the state file, and
+// where the kernel has paged it out (memory pressure, proactive reclaim)
+// the COMPACT's deletes would otherwise stall this node's apply loop, and
+// every watch it serves, on page faults: tens of milliseconds per thousand
+// events were measured. The leader's compactLoop reads the events it
+// compacts just before it proposes.
 func (n *Node) prefetchLoop(ctx context.Context) {
 	t := time.NewTicker(n.cfg.CompactInterval)
 	defer t.Stop()
@@ -75,7 +90,7 @@ func (n *Node) prefetchLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		if !n.store.IsLeader() {
-			n.fsm.CompactionTarget(n.compactionPolicy(), time.Now())
+			n.fsm.CompactionTarget(n.prefetchPolicy(), time.Now())
 		}
 	}
 }

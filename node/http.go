@@ -109,6 +109,8 @@ func (n *Node) metricsRegistry() *prometheus.Registry {
 		_, o := n.store.ProposalStats()
 		return float64(o)
 	})
+	gauge("snapshot_threshold_entries", "New log entries that trigger a snapshot, adapted to the state's size.",
+		func() float64 { return float64(n.store.SnapshotThreshold()) })
 	gauge("history_compacted_revision", "Revision up to which the watch history was compacted.",
 		func() float64 { return float64(n.fsm.CompactedRevision()) })
 	return reg

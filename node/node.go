@@ -81,7 +81,7 @@ func Start(cfg Config) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.goAll(ctx, n.serve, n.monitorLeadership, n.prefetchLoop)
+	n.goAll(ctx, n.serve, n.monitorLeadership, n.prefetchLoop, n.snapshotPolicyLoop)
 	if n.feed != nil {
 		n.goAll(ctx, n.feed.watchStalls)
 	}

@@ -100,7 +100,7 @@ func BenchmarkCheckLog(b *testing.B) {
 	defer f.close()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if n, err := checkLog(f.logs, filepath.Join(dir, "wal"), logState{}); err != nil || n != entries {
+		if n, _, err := checkLog(f.logs, filepath.Join(dir, "wal"), logState{}); err != nil || n != entries {
 			b.Fatalf("%d entries: %v", n, err)
 		}
 	}

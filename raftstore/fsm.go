@@ -52,8 +52,13 @@ type FSM struct {
 	mu sync.RWMutex // guards db against Restore's swap and Close
 	db *bbolt.DB
 
-	applied      atomic.Uint64
-	compacted    atomic.Uint64
+	applied   atomic.Uint64
+	compacted atomic.Uint64
+	// logEntries and logBytes count the log entries this process read at
+	// start or applied, and their size, for the average entry size
+	// (snapshot_policy.go).
+	logEntries   atomic.Uint64
+	logBytes     atomic.Uint64
 	needsRebuild bool
 
 	waitMu sync.Mutex

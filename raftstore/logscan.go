@@ -24,31 +24,33 @@ type logState struct {
 // or a command whose envelope does not match its checksum. It also fails
 // when the log ends below what the FSM applied and no snapshot covers the
 // gap: entries this node had written are gone (a truncated segment). It
-// decodes nothing beyond the envelope.
-func checkLog(logs raft.LogStore, walDir string, st logState) (entries uint64, err error) {
+// decodes nothing beyond the envelope. It returns how many entries it read
+// and the bytes of their data.
+func checkLog(logs raft.LogStore, walDir string, st logState) (entries, size uint64, err error) {
 	first, err := logs.FirstIndex()
 	if err != nil {
-		return 0, fmt.Errorf("raftstore: log first index: %w", err)
+		return 0, 0, fmt.Errorf("raftstore: log first index: %w", err)
 	}
 	last, err := logs.LastIndex()
 	if err != nil {
-		return 0, fmt.Errorf("raftstore: log last index: %w", err)
+		return 0, 0, fmt.Errorf("raftstore: log last index: %w", err)
 	}
 	var l raft.Log
 	var term uint64
 	for i := first; i <= last && last > 0; i++ {
 		if err := checkEntry(logs, i, term, &l); err != nil {
-			return entries, corruptLogError(i, segmentFile(walDir, i), err)
+			return entries, size, corruptLogError(i, segmentFile(walDir, i), err)
 		}
 		term = l.Term
 		entries++
+		size += uint64(len(l.Data))
 	}
 	if st.applied > max(last, st.snapshot) {
-		return entries, corruptLogError(last+1, walDir, fmt.Errorf(
+		return entries, size, corruptLogError(last+1, walDir, fmt.Errorf(
 			"%w: the log ends at index %d but the state was applied up to %d (newest snapshot %d): entries are missing",
 			ErrCorruptLog, last, st.applied, st.snapshot))
 	}
-	return entries, nil
+	return entries, size, nil
 }
 
 // checkEntry reads entry i into l and checks it; prevTerm is the term of

@@ -31,6 +31,7 @@ type Store struct {
 	transport *raft.NetworkTransport
 	files     *raftFiles
 	logger    *slog.Logger
+	cfg       RaftConfig
 
 	// established is the term in which this node, as leader, committed a
 	// barrier: from then on its FSM holds every entry committed before.
@@ -48,7 +49,7 @@ type Store struct {
 // wrapping ErrCorruptLog that names the index, the file and the remedy
 // (DESIGN.md, "Log entry envelope").
 func OpenStore(cfg RaftConfig, fsm *FSM) (*Store, error) {
-	s := &Store{fsm: fsm, logger: cfg.Logger}
+	s := &Store{fsm: fsm, logger: cfg.Logger, cfg: cfg}
 	if err := s.open(cfg); err != nil {
 		s.closeParts()
 		return nil, err
@@ -108,11 +109,12 @@ func (s *Store) verifyLog(cfg RaftConfig, files *raftFiles) error {
 		st.applied = s.fsm.AppliedIndex()
 	}
 	start := time.Now()
-	n, err := checkLog(files.logs, filepath.Join(cfg.Dir, "wal"), st)
+	n, size, err := checkLog(files.logs, filepath.Join(cfg.Dir, "wal"), st)
 	if err != nil {
 		cfg.Logger.Error("raftstore: refusing to start on a corrupt Raft log", "error", err)
 		return err
 	}
+	s.fsm.countLog(n, size)
 	cfg.Logger.Info("raftstore: Raft log verified", "entries", n, "took", time.Since(start))
 	return nil
 }

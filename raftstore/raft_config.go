@@ -27,8 +27,13 @@ type RaftConfig struct {
 	// Logger receives Raft's own logs.
 	Logger *slog.Logger
 
-	// SnapshotThreshold is how many new entries trigger a snapshot.
+	// SnapshotThreshold is how many new entries trigger a snapshot, at
+	// least; see SnapshotLogRatio.
 	SnapshotThreshold uint64
+	// SnapshotLogRatio, when positive, makes AdaptSnapshotThreshold raise
+	// the threshold until the log written since the last snapshot is at
+	// least this fraction of the state file (snapshot_policy.go).
+	SnapshotLogRatio float64
 	// SnapshotInterval is how often the threshold is checked.
 	SnapshotInterval time.Duration
 	// LogSegmentBytes is the size of one raft-wal segment file (0: the
@@ -52,6 +57,7 @@ type RaftConfig struct {
 func DefaultRaftConfig() RaftConfig {
 	return RaftConfig{
 		SnapshotThreshold: 8192,
+		SnapshotLogRatio:  0.5,
 		SnapshotInterval:  30 * time.Second,
 		TrailingLogs:      10240,
 		// Failover time is failure detection plus an election, and with

@@ -52,10 +52,10 @@ func Scenarios() []Scenario {
 		{Num: 15, Name: "replace a member with a wiped data dir under load", Run: replaceMember},
 		{Num: 16, Name: "leadership transfer every 5 s under load", Run: transferEvery},
 		{Num: 17, Name: "a lagging follower installs a snapshot while watchers are attached to it (crashing once inside the restore)", Run: snapshotInstall,
-			NodeArgs: []string{"--snapshot-threshold", "200", "--trailing-logs", "100", "--snapshot-interval", "1s",
+			NodeArgs: []string{"--snapshot-threshold", "200", "--snapshot-log-ratio", "0", "--trailing-logs", "100", "--snapshot-interval", "1s",
 				"--raft-segment-bytes", "65536"}}, // small segments, so that compaction really drops entries
 		{Num: 18, Name: "crash during snapshot persist, and before/after the FSM commit and the log append; snapshots every ~100 entries",
-			Run: crashPoints, NodeArgs: []string{"--snapshot-threshold", "100", "--trailing-logs", "50", "--snapshot-interval", "1s"}},
+			Run: crashPoints, NodeArgs: []string{"--snapshot-threshold", "100", "--snapshot-log-ratio", "0", "--trailing-logs", "50", "--snapshot-interval", "1s"}},
 		{Num: 19, Name: "history window: frequent compaction, watches below and above it", Run: historyWindow,
 			NodeArgs: []string{"--history-max-events", "300", "--compact-interval", "200ms"}},
 		{Num: 20, Name: "NATS slow consumers and disconnected subscribers", Run: natsClients, NATS: true},

@@ -102,7 +102,7 @@ func TestClusterLeaderKillWritesContinue(t *testing.T) {
 // from the log when the gap is short, and by installing a snapshot when
 // the leader has truncated its log behind a snapshot.
 func TestClusterRestartedNodeCatchesUp(t *testing.T) {
-	c := startCluster(t, 3, "--snapshot-threshold", "64", "--snapshot-interval", "200ms", "--trailing-logs", "16",
+	c := startCluster(t, 3, "--snapshot-threshold", "64", "--snapshot-log-ratio", "0", "--snapshot-interval", "200ms", "--trailing-logs", "16",
 		"--raft-segment-bytes", "32768")
 	leader := c.waitLeader(30 * time.Second)
 	lagger := c.followers(leader)[0]
