@@ -42,17 +42,10 @@ func (n *Node) prefetchPolicy() raftstore.CompactionPolicy {
 // compactLoop proposes history compaction by count and age every
 // CompactInterval while this node leads, a backlog in several steps.
 func (n *Node) compactLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.CompactInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, n.cfg.CompactInterval, func() {
 		for n.compactOnce(ctx) && sleepCtx(ctx, compactPause) {
 		}
-	}
+	})
 }
 
 // compactOnce proposes one COMPACT step if one is due and reports whether
@@ -81,16 +74,9 @@ func (n *Node) compactOnce(ctx context.Context) bool {
 // events were measured. The leader's compactLoop reads the events it
 // compacts just before it proposes.
 func (n *Node) prefetchLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.CompactInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, n.cfg.CompactInterval, func() {
 		if !n.store.IsLeader() {
 			n.fsm.CompactionTarget(n.prefetchPolicy(), time.Now())
 		}
-	}
+	})
 }

@@ -63,16 +63,7 @@ func newWatchFeed(nc *nats.Conn, node string, hub *apiserver.Hub, published func
 
 // watchStalls runs checkStall every feedStallCheck until ctx ends.
 func (f *watchFeed) watchStalls(ctx context.Context) {
-	t := time.NewTicker(feedStallCheck)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f.checkStall()
-		}
-	}
+	every(ctx, feedStallCheck, f.checkStall)
 }
 
 // checkStall makes the watches refill when a batch published a whole check
