@@ -5,10 +5,11 @@ import "go.etcd.io/bbolt"
 // Snapshot scheduling. A snapshot copies the whole bbolt file, so what it
 // costs grows with the state, while what it buys, log that may be freed,
 // grows with the log written since the last one. A fixed entry threshold
-// therefore suits only one state size: with 100,000 ConfigMaps of 1 KiB (a
-// 345 MB file) and 8,192 entries, every snapshot wrote 345 MB to free about
-// 11 MB of log, a second of CPU on each node every half minute at 1,000
-// writes/s, and watch p99 rose from ~25 ms to 200-500 ms while one ran.
+// therefore suits only one state size: with about 160,000 ConfigMaps of
+// 1 KiB and a full history (a 345 MB file) and 8,192 entries, every
+// snapshot wrote 345 MB to free about 11 MB of log, a second of CPU on each
+// node every half minute at 1,000 writes/s, and watch p99 rose from ~25 ms
+// to 200-500 ms while one ran.
 //
 // AdaptSnapshotThreshold keeps the configured threshold as a floor and
 // raises it until the log written since the last snapshot is at least
