@@ -1,12 +1,11 @@
 package node
 
-import (
-	"context"
-)
+import "context"
 
 // snapshotPolicyLoop adapts Raft's snapshot threshold to the state's size
-// at start, before Raft's first check, and every SnapshotInterval (raftstore.Store.AdaptSnapshotThreshold), so that
-// a large state is not copied for a small amount of log.
+// (raftstore.Store.AdaptSnapshotThreshold) at start, before Raft's first
+// check, and every SnapshotInterval, so that a large state is not copied
+// for a small amount of log.
 func (n *Node) snapshotPolicyLoop(ctx context.Context) {
 	var last uint64
 	adapt := func() {

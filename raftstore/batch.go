@@ -48,12 +48,12 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 	}
 	a := newApplier(tx, f.arena, &f.requests)
 	f.chain.begin(a.meta)
-	applied, size := last, 0
+	applied, entries, size := last, 0, 0
 	for i, l := range logs {
 		if l.Index <= applied {
 			continue
 		}
-		size += len(l.Data)
+		entries, size = entries+1, size+len(l.Data)
 		if l.Type == raft.LogCommand {
 			resps[i] = &ApplyResult{Results: a.command(l.Index, f.decode(l.Index, payloads[i]))}
 			f.chain.add(l.Index, l.Data)
@@ -65,7 +65,7 @@ func (f *FSM) applyLocked(logs []*raft.Log, resps []interface{}) ([]*pb.Event, u
 		return nil, 0, false
 	}
 	f.commit(tx, a, applied)
-	f.countLog(applied-last, uint64(size))
+	f.countLog(uint64(entries), uint64(size))
 	return a.events, applied, true
 }
 

@@ -17,7 +17,7 @@ import "go.etcd.io/bbolt"
 // 1/ratio bytes per byte of log, and the log on disk stays within ratio
 // times the state (plus TrailingLogs). Small states keep the floor.
 
-// minAdaptEntries is how many applied entries the average entry size needs
+// minAdaptEntries is how many log entries the average entry size needs
 // before it is trusted.
 const minAdaptEntries = 1000
 
