@@ -23,21 +23,33 @@ import (
 // answer into v; it returns the status and body.
 func (c *testCluster) getDebug(i int, path string, v any) (int, string) {
 	c.t.Helper()
-	resp, err := http.Get("http://" + c.cfgs[i].HTTPAddr + path)
+	code, body := c.debugRequest(i, http.MethodGet, path, nil)
+	if code == http.StatusOK && v != nil {
+		if err := json.Unmarshal([]byte(body), v); err != nil {
+			c.t.Fatalf("%s: %v: %s", path, err, body)
+		}
+	}
+	return code, body
+}
+
+// debugRequest sends method path (with body, when not nil) to node i's
+// HTTP listener and returns the status and the answer's body.
+func (c *testCluster) debugRequest(i int, method, path string, body io.Reader) (int, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, "http://"+c.cfgs[i].HTTPAddr+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if resp.StatusCode == http.StatusOK && v != nil {
-		if err := json.Unmarshal(body, v); err != nil {
-			c.t.Fatalf("%s: %v: %s", path, err, body)
-		}
-	}
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(out)
 }
 
 // agreedHash waits until every node reports the same applied index and

@@ -4,14 +4,11 @@ package node
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	pb "github.com/drover/drover/proto/droverpb"
 	"github.com/drover/drover/raftstore/failpoint"
 )
 
@@ -50,15 +47,7 @@ func TestWatchRefillsAfterLostPublish(t *testing.T) {
 	if fired := firedAt(failpoint.NATSPublishBefore) - before; fired != 1 {
 		t.Fatalf("nats-publish-before fired %d times, want 1", fired)
 	}
-	for i := 0; i < 20; i++ {
-		ev, err := w.Recv()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := fmt.Sprintf("cm-%d", i); ev.Object.Metadata.Name != want || ev.Type != pb.EventType_ADDED {
-			t.Fatalf("event %d: %s %s, want ADDED %s", i, ev.Type, ev.Object.Metadata.Name, want)
-		}
-	}
+	expectConfigMaps(t, w, 20)
 	if n.feed.Gaps() == 0 || n.hub.Refills() == 0 {
 		t.Fatalf("gaps %d, refills %d: the lost batch went unnoticed", n.feed.Gaps(), n.hub.Refills())
 	}
@@ -105,20 +94,7 @@ func TestWatchRefillsAfterLostLastPublish(t *testing.T) {
 // and body.
 func (c *testCluster) putFailpoint(name, action string) (int, string) {
 	c.t.Helper()
-	req, err := http.NewRequest(http.MethodPut, "http://"+c.cfgs[0].HTTPAddr+"/debug/failpoints/"+name, strings.NewReader(action))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
+	return c.debugRequest(0, http.MethodPut, "/debug/failpoints/"+name, strings.NewReader(action))
 }
 
 // Points are armed from DROVER_FAILPOINTS at start and over the HTTP

@@ -73,10 +73,19 @@ func (n *Node) compactOnce(ctx context.Context) bool {
 // every watch it serves, on page faults: tens of milliseconds per thousand
 // events were measured. The leader's compactLoop reads the events it
 // compacts just before it proposes.
+//
+// While nothing is applied no event becomes due by count, so an idle
+// follower does not read the same events again every interval; only the
+// age rule can make events due then, and its first COMPACT after a quiet
+// spell may find them cold.
 func (n *Node) prefetchLoop(ctx context.Context) {
+	var lastApplied uint64
 	every(ctx, n.cfg.CompactInterval, func() {
-		if !n.store.IsLeader() {
-			n.fsm.CompactionTarget(n.prefetchPolicy(), time.Now())
+		applied := n.fsm.AppliedIndex()
+		if n.store.IsLeader() || applied == lastApplied {
+			return
 		}
+		lastApplied = applied
+		n.fsm.CompactionTarget(n.prefetchPolicy(), time.Now())
 	})
 }

@@ -28,15 +28,7 @@ func TestWatchThroughNATSSurvivesAHole(t *testing.T) {
 	forgeBatch(t, n, c.cfgs[0].DataDir)
 	createConfigMaps(ctx, t, cl, 20, 40)
 
-	for i := 0; i < 40; i++ {
-		ev, err := w.Recv()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := fmt.Sprintf("cm-%d", i); ev.Object.Metadata.Name != want || ev.Type != pb.EventType_ADDED {
-			t.Fatalf("event %d: %s %s, want ADDED %s", i, ev.Type, ev.Object.Metadata.Name, want)
-		}
-	}
+	expectConfigMaps(t, w, 40)
 	if n.feed.Gaps() == 0 || n.hub.Refills() == 0 {
 		t.Fatalf("gaps %d, refills %d: the hole went unnoticed", n.feed.Gaps(), n.hub.Refills())
 	}
@@ -161,6 +153,21 @@ func watchedNode(t *testing.T) (context.Context, *testCluster, *Node, *client.Cl
 }
 
 // createConfigMaps creates cm-<from> ... cm-<to-1> in "default".
+// expectConfigMaps receives n events from w that must be the creations of
+// cm-0 ... cm-(n-1), in order.
+func expectConfigMaps(t *testing.T, w pb.Objects_WatchClient, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		ev, err := w.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("cm-%d", i); ev.Object.Metadata.Name != want || ev.Type != pb.EventType_ADDED {
+			t.Fatalf("event %d: %s %s, want ADDED %s", i, ev.Type, ev.Object.Metadata.Name, want)
+		}
+	}
+}
+
 func createConfigMaps(ctx context.Context, t *testing.T, cl *client.Client, from, to int) {
 	t.Helper()
 	for i := from; i < to; i++ {

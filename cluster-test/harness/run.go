@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,26 +13,15 @@ import (
 	pb "github.com/drover/drover/proto/droverpb"
 )
 
-// RunConfig is one cluster-test run.
+// RunConfig is one cluster-test run: the Options it was asked for and what
+// RunScenario set up for it.
 type RunConfig struct {
-	// Binary is the drover executable to test.
-	Binary string
-	Nodes  int
-	// Scenario is the fault schedule.
-	Scenario Scenario
-	// Duration is how long traffic runs while faults are injected.
-	Duration time.Duration
-	Seed     uint64
-	// OutDir receives histories, node logs and, on failure, data dirs and
-	// porcupine's visualisation.
-	OutDir string
+	Options
 	// Network is the network the nodes run in (see netns.Setup).
 	Network Network
 	Obj     ObjConfig
 	// Watchers is the number of pinned T-watch watchers per node.
 	Watchers int
-	// Log receives progress lines.
-	Log io.Writer
 }
 
 // Run is what a run produced, for the checks and the report.

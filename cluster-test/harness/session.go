@@ -15,18 +15,23 @@ import (
 
 // Options is one `cluster-test run`.
 type Options struct {
-	Binary   string
-	Nodes    int
+	// Binary is the drover executable to test.
+	Binary string
+	Nodes  int
+	// Scenario is the fault schedule.
 	Scenario Scenario
+	// Duration is how long traffic runs while faults are injected.
 	Duration time.Duration
 	Seed     uint64
-	// OutDir is where this run's evidence goes.
+	// OutDir receives histories, node logs and, on failure, data dirs and
+	// porcupine's visualisation.
 	OutDir string
 	// Prefix names the network namespaces and links ("dt": dt-n1 ...).
 	Prefix string
 	// Keep keeps the nodes' data dirs even when every check passes.
 	Keep bool
-	Log  io.Writer
+	// Log receives progress lines.
+	Log io.Writer
 }
 
 // RunScenario sets up the network, runs the scenario, checks the results,
@@ -48,8 +53,7 @@ func RunScenario(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("network setup: %w", err)
 	}
 	defer nw.Teardown()
-	run, err := Execute(ctx, RunConfig{Binary: o.Binary, Nodes: o.Nodes, Scenario: o.Scenario, Duration: o.Duration,
-		Seed: o.Seed, OutDir: o.OutDir, Network: nw, Obj: DefaultObjConfig, Watchers: 2, Log: o.Log})
+	run, err := Execute(ctx, RunConfig{Options: o, Network: nw, Obj: DefaultObjConfig, Watchers: 2})
 	if err != nil {
 		return nil, err
 	}

@@ -68,14 +68,10 @@ func newClusterRemoveCmd() *cobra.Command {
 		Short: "Remove a member (not the leader: run leave on it) from the cluster",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := o.callCtx(cmd.Context())
-			defer cancel()
-			cl, err := o.connect()
-			if err != nil {
+			err := o.call(cmd.Context(), func(ctx context.Context, cl *client.Client) error {
+				_, err := cl.RemoveMember(ctx, args[0])
 				return err
-			}
-			defer cl.Close()
-			_, err = cl.RemoveMember(ctx, args[0])
+			})
 			if err != nil {
 				return err
 			}
@@ -144,14 +140,11 @@ itself is refused and leaves the leader unchanged.`,
 			if len(args) == 1 {
 				to = args[0]
 			}
-			ctx, cancel := o.callCtx(cmd.Context())
-			defer cancel()
-			cl, err := o.connect()
-			if err != nil {
+			var st *pb.StatusResponse
+			err := o.call(cmd.Context(), func(ctx context.Context, cl *client.Client) (err error) {
+				st, err = cl.TransferLeadership(ctx, to)
 				return err
-			}
-			defer cl.Close()
-			st, err := cl.TransferLeadership(ctx, to)
+			})
 			if err != nil {
 				return err
 			}

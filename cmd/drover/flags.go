@@ -39,6 +39,19 @@ func (o *clientOpts) callCtx(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, o.timeout)
 }
 
+// call connects, runs f with a context bounded by --timeout and closes the
+// client again.
+func (o *clientOpts) call(ctx context.Context, f func(context.Context, *client.Client) error) error {
+	ctx, cancel := o.callCtx(ctx)
+	defer cancel()
+	cl, err := o.connect()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return f(ctx, cl)
+}
+
 // nsOpts are the namespace flags of get, delete and describe.
 type nsOpts struct {
 	namespace string

@@ -2,6 +2,8 @@ package replay
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/drover/drover/cluster-test/history"
@@ -80,7 +82,7 @@ func (st *Stream) problem(format string, args ...any) {
 // node's (type, revision, name and value; not receive times).
 func CheckStreams(streams map[string][]history.WatchSession, finalRevision uint64) Result {
 	v := &violations{}
-	nodes := sortedKeys(streams)
+	nodes := slices.Sorted(maps.Keys(streams))
 	merged := make([]Stream, len(nodes))
 	checked := 0
 	for i, node := range nodes {
@@ -130,14 +132,4 @@ func compareStreams(refNode string, ref []history.Event, node string, got []hist
 // sameChange compares two events, ignoring receive times.
 func sameChange(a, b history.Event) bool {
 	return a.Type == b.Type && a.Revision == b.Revision && a.Name == b.Name && a.Value == b.Value
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
