@@ -5,10 +5,12 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/drover/drover/proto/wirepool"
 )
 
 // Watch events are encoded once per event, not once per watch: a batch
@@ -18,7 +20,8 @@ import (
 
 // ServerOptions are the options a gRPC server serving this API needs.
 func ServerOptions() []grpc.ServerOption {
-	return append(keepaliveServerOptions(), grpc.ForceServerCodecV2(wireCodec{encoding.GetCodecV2("proto")}))
+	return append(keepaliveServerOptions(), grpc.ForceServerCodecV2(wireCodec{encoding.GetCodecV2("proto")}),
+		experimental.BufferPool(wirepool.Shared))
 }
 
 // wireCodec is gRPC's protobuf codec, except that it sends a preEncoded

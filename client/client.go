@@ -13,10 +13,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/drover/drover/proto/droverpb"
+	"github.com/drover/drover/proto/wirepool"
 )
 
 // DefaultServer is the API address a client uses when none is given.
@@ -54,6 +56,7 @@ func NewWithDialOptions(endpoints []string, extra ...grpc.DialOption) (*Client, 
 	c := &Client{endpoints: eps}
 	opts := append(keepaliveOptions(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		experimental.WithBufferPool(wirepool.Shared),
 		grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(MaxMessageSize),
 			grpc.MaxCallSendMsgSize(MaxMessageSize)))
