@@ -32,8 +32,9 @@ type benchOpts struct {
 	connections int
 	cpuProfile  string
 	// watchers and rate shape --op watch.
-	watchers int
-	rate     int
+	watchers    int
+	rate        int
+	watchDecode string
 }
 
 // newBenchCmd builds `drover bench`, a load generator that prints one JSON
@@ -52,6 +53,7 @@ func newBenchCmd() *cobra.Command {
 	fs.StringVar(&o.op, "op", "create", "operation: create, update, get or watch")
 	fs.IntVar(&o.watchers, "watchers", 100, "watch: concurrent watches, spread over the --server endpoints")
 	fs.IntVar(&o.rate, "rate", 1000, "watch: writes per second while the watchers follow")
+	fs.StringVar(&o.watchDecode, "watch-decode", "lean", "watch: lean (type, revision and name of each event) or full (the whole object)")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "concurrent workers")
 	fs.IntVar(&o.count, "count", 1000, "total operations")
 	fs.IntVar(&o.size, "size", 256, "bytes of data per ConfigMap")
@@ -71,6 +73,8 @@ func (o *benchOpts) validate() error {
 		return fmt.Errorf("unknown --op %q (want create, update, get or watch)", o.op)
 	case o.op == "watch" && (o.watchers < 1 || o.rate < 1):
 		return errors.New("--watchers and --rate must be at least 1")
+	case o.op == "watch" && o.watchDecode != "lean" && o.watchDecode != "full":
+		return fmt.Errorf("unknown --watch-decode %q (want lean or full)", o.watchDecode)
 	case o.concurrency < 1:
 		return errors.New("--concurrency must be at least 1")
 	case o.count < 1:

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -86,7 +87,7 @@ func (wb *watchBench) startWatchers(ctx context.Context, rv uint64) error {
 	n := (max(wb.opts.connections, 1) + len(eps) - 1) / len(eps) * len(eps)
 	conns := make([]*client.Client, n)
 	for i := range conns {
-		cl, err := client.New([]string{eps[i%len(eps)]})
+		cl, err := client.NewWithDialOptions([]string{eps[i%len(eps)]}, wb.watchDialOptions()...)
 		if err != nil {
 			return err
 		}
@@ -106,6 +107,15 @@ func (wb *watchBench) startWatchers(ctx context.Context, rv uint64) error {
 		go wb.watch(stream, w, prefix)
 	}
 	return nil
+}
+
+// watchDialOptions are the watch connections' options: the lean codec
+// unless --watch-decode full.
+func (wb *watchBench) watchDialOptions() []grpc.DialOption {
+	if wb.opts.watchDecode == "full" {
+		return nil
+	}
+	return []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.ForceCodecV2(newLeanWatchCodec()))}
 }
 
 // watch records the receipt of each event until it has all of them.

@@ -78,7 +78,8 @@ func TestValidate(t *testing.T) {
 	if err := b.validate(); err != nil {
 		t.Error(err)
 	}
-	for _, bad := range []benchOpts{{op: "scan", concurrency: 1, count: 1}, {op: "get", count: 1}, {op: "get", concurrency: 1}} {
+	for _, bad := range []benchOpts{{op: "scan", concurrency: 1, count: 1}, {op: "get", count: 1}, {op: "get", concurrency: 1},
+		{op: "watch", concurrency: 1, count: 1, watchers: 1, rate: 1, watchDecode: "partial"}} {
 		if bad.validate() == nil {
 			t.Errorf("accepted %+v", bad)
 		}
