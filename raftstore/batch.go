@@ -20,6 +20,10 @@ func (f *FSM) Apply(l *raft.Log) interface{} {
 // other types nil. A corrupt entry (a checksum mismatch, see envelope.go)
 // or an undecodable one is fatal, and the batch then applies nothing.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
+	if push := f.push.Load(); push != nil && len(logs) > 0 {
+		last := logs[len(logs)-1]
+		push.batchCommitted(logPos{last.Index, last.Term})
+	}
 	resps := make([]interface{}, len(logs))
 	events, applied, ok := f.applyLocked(logs, resps)
 	if ok && f.cfg.Publisher != nil {

@@ -70,6 +70,10 @@ type FSM struct {
 
 	requests requestMemory // remembered request ids (requests.go)
 	chain    *hashChain    // the FSM hash chain (chain.go)
+
+	// push, while a Store runs over this FSM, is told of each committed
+	// batch before it is applied (commit_push.go).
+	push atomic.Pointer[commitPush]
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)

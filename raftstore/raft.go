@@ -29,6 +29,7 @@ type Store struct {
 	raft      *raft.Raft
 	fsm       *FSM
 	transport *raft.NetworkTransport
+	push      *commitPush
 	files     *raftFiles
 	logger    *slog.Logger
 	cfg       RaftConfig
@@ -90,11 +91,19 @@ func (s *Store) open(cfg RaftConfig) error {
 	if s.hadState, err = raft.HasExistingState(logs, logs, snaps); err != nil {
 		return err
 	}
-	if err := bootstrapIfNew(rc, cfg, logs, snaps, s.transport); err != nil {
+	header := raft.RPCHeader{ProtocolVersion: rc.ProtocolVersion, ID: []byte(rc.LocalID),
+		Addr: s.transport.EncodePeer(rc.LocalID, s.transport.LocalAddr())}
+	s.push = newCommitPush(s.transport, header, cfg.Logger)
+	trans := &pushTransport{NetworkTransport: s.transport, push: s.push}
+	if err := bootstrapIfNew(rc, cfg, logs, snaps, trans); err != nil {
 		return err
 	}
-	s.raft, err = raft.NewRaft(rc, s.fsm, cached, logs, snaps, s.transport)
-	return err
+	if s.raft, err = raft.NewRaft(rc, s.fsm, cached, logs, snaps, trans); err != nil {
+		return err
+	}
+	s.push.raft.Store(s.raft)
+	s.fsm.push.Store(s.push)
+	return nil
 }
 
 // verifyLog runs the startup scan of the Raft log (checkLog) and refuses
@@ -213,6 +222,10 @@ func (s *Store) Shutdown() error {
 
 func (s *Store) closeParts() error {
 	var err error
+	if s.push != nil {
+		s.fsm.push.CompareAndSwap(s.push, nil)
+		s.push.close()
+	}
 	if s.transport != nil {
 		err = s.transport.Close()
 	}

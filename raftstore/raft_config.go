@@ -51,6 +51,12 @@ type RaftConfig struct {
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
+
+	// CommitTimeout is how long the leader's replication to a follower
+	// may stay silent before it sends the commit index anyway (0: the
+	// library's 50 ms). Followers learn it sooner from the commit push
+	// (commit_push.go).
+	CommitTimeout time.Duration
 }
 
 // DefaultRaftConfig returns the settings Drover ships with.
@@ -116,6 +122,9 @@ func (s *Store) raftConfig(cfg RaftConfig, snaps raft.SnapshotStore) (*raft.Conf
 	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	rc.ElectionTimeout = cfg.ElectionTimeout
 	rc.LeaderLeaseTimeout = cfg.LeaderLeaseTimeout
+	if cfg.CommitTimeout > 0 {
+		rc.CommitTimeout = cfg.CommitTimeout
+	}
 	rc.SnapshotThreshold = cfg.SnapshotThreshold
 	rc.SnapshotInterval = cfg.SnapshotInterval
 	rc.TrailingLogs = cfg.TrailingLogs
