@@ -51,7 +51,7 @@ func TestCommitPushAppliesOnFollowers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 3-node Raft cluster on loopback")
 	}
-	stores := startPushCluster(t, 3)
+	stores := startPushCluster(t, 3, false)
 	leader := waitForLeader(t, stores)
 	for i := range 20 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -67,9 +67,31 @@ func TestCommitPushAppliesOnFollowers(t *testing.T) {
 	}
 }
 
+// TestNoCommitPush: with the push off and the same commit timeout,
+// followers do not learn that the last write is committed.
+func TestNoCommitPush(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 3-node Raft cluster on loopback")
+	}
+	stores := startPushCluster(t, 3, true)
+	leader := waitForLeader(t, stores)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, index, err := leader.Propose(ctx, &pb.Command{Ops: []*pb.Op{create(nsObj("ns"))}, Timestamp: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	for _, s := range stores {
+		if s != leader && s.FSM().AppliedIndex() >= index {
+			t.Errorf("%s applied %d without the commit push", s.cfg.ID, index)
+		}
+	}
+}
+
 // startPushCluster starts size stores on loopback with a commit timeout
-// of an hour.
-func startPushCluster(t *testing.T, size int) []*Store {
+// of an hour, and the commit push unless noPush.
+func startPushCluster(t *testing.T, size int, noPush bool) []*Store {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	stores := make([]*Store, size)
 	var peers []Peer
@@ -81,7 +103,7 @@ func startPushCluster(t *testing.T, size int) []*Store {
 		}
 		cfg := DefaultRaftConfig()
 		cfg.ID, cfg.Dir, cfg.BindAddr, cfg.Logger = fmt.Sprintf("n%d", i+1), filepath.Join(dir, "raft"), loopbackAddr(t), logger
-		cfg.NoBootstrap, cfg.CommitTimeout = true, time.Hour
+		cfg.NoBootstrap, cfg.CommitTimeout, cfg.NoCommitPush = true, time.Hour, noPush
 		s, err := OpenStore(cfg, fsm)
 		if err != nil {
 			t.Fatal(err)

@@ -102,7 +102,9 @@ func (s *Store) open(cfg RaftConfig) error {
 		return err
 	}
 	s.push.raft.Store(s.raft)
-	s.fsm.push.Store(s.push)
+	if !cfg.NoCommitPush {
+		s.fsm.push.Store(s.push)
+	}
 	return nil
 }
 

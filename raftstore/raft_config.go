@@ -57,6 +57,10 @@ type RaftConfig struct {
 	// library's 50 ms). Followers learn it sooner from the commit push
 	// (commit_push.go).
 	CommitTimeout time.Duration
+
+	// NoCommitPush turns the commit push off: followers then learn that
+	// entries are committed only from Raft's own replication.
+	NoCommitPush bool
 }
 
 // DefaultRaftConfig returns the settings Drover ships with.

@@ -71,6 +71,7 @@ a non-voter and promotes it once it has caught up.`,
 	f.DurationVar(&cfg.HistoryMaxAge, "history-max-age", cfg.HistoryMaxAge, "watch history kept, in time")
 	f.DurationVar(&cfg.CompactInterval, "compact-interval", cfg.CompactInterval, "how often the leader compacts the history")
 	f.Uint64Var(&cfg.Raft.SnapshotThreshold, "snapshot-threshold", cfg.Raft.SnapshotThreshold, "new log entries that trigger a snapshot, at least")
+	f.BoolVar(&cfg.Raft.NoCommitPush, "no-commit-push", false, "do not tell followers of each committed batch at once (fewer, larger applies on followers; they lag the leader by a few ms)")
 	f.Float64Var(&cfg.Raft.SnapshotLogRatio, "snapshot-log-ratio", cfg.Raft.SnapshotLogRatio, "raise the snapshot threshold until the log since the last snapshot is this fraction of the state file (0: fixed threshold)")
 	f.DurationVar(&cfg.Raft.SnapshotInterval, "snapshot-interval", cfg.Raft.SnapshotInterval, "how often the snapshot threshold is checked")
 	f.Uint64Var(&cfg.Raft.TrailingLogs, "trailing-logs", cfg.Raft.TrailingLogs, "log entries kept behind a snapshot")
