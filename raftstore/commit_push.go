@@ -35,6 +35,14 @@ import (
 // leader already sent that follower, at most one at a time per follower;
 // a push the follower refuses or never receives costs nothing, as Raft's
 // own replication carries the same commit index a moment later.
+//
+// Nor is a push sent while AppendEntries to that follower await their
+// answers: the follower is busy storing entries then, and the leader sends
+// more (with the commit index) as soon as it has them. Pushing anyway
+// split the followers' applies into about twice as many bbolt
+// transactions under saturating writes, and raised the write p99 by a
+// third on a 2-core machine. The answer that empties the pipeline wakes
+// the pusher, so a follower still hears of the commit once it is idle.
 
 // logPos is a log entry's index and term.
 type logPos struct{ index, term uint64 }
@@ -73,7 +81,14 @@ type pushPeer struct {
 	holdsTerm uint64
 	// sentCommit is the highest commit index sent to the follower.
 	sentCommit uint64
+	// pipeline is the pipeline Raft replicates to the follower through,
+	// while one is open.
+	pipeline *watchedPipeline
 }
+
+// busy reports whether AppendEntries sent through the pipeline await
+// their answers; p.mu is held.
+func (p *pushPeer) busy() bool { return p.pipeline != nil && p.pipeline.inflight.Load() > 0 }
 
 // peer returns id's state, starting its pusher on first use.
 func (c *commitPush) peer(id raft.ServerID, addr raft.ServerAddress) *pushPeer {
@@ -181,9 +196,9 @@ func (c *commitPush) push(p *pushPeer) {
 	term := r.CurrentTerm()
 	p.mu.Lock()
 	target, ok := pushTarget(*committed, p.holds, p.holdsTerm, term, p.sentCommit)
-	addr := p.addr
+	addr, busy := p.addr, p.busy()
 	p.mu.Unlock()
-	if !ok {
+	if !ok || busy {
 		return
 	}
 	req := &raft.AppendEntriesRequest{RPCHeader: c.header, Term: term, Leader: c.header.Addr,

@@ -2,6 +2,7 @@ package raftstore
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 )
@@ -36,8 +37,12 @@ func (t *pushTransport) AppendEntriesPipeline(id raft.ServerID, target raft.Serv
 	if err != nil {
 		return nil, err
 	}
-	p := &watchedPipeline{AppendPipeline: inner, peer: t.push.peer(id, target),
+	peer := t.push.peer(id, target)
+	p := &watchedPipeline{AppendPipeline: inner, peer: peer,
 		out: make(chan raft.AppendFuture, pipelineDepth), done: make(chan struct{})}
+	peer.mu.Lock()
+	peer.pipeline = p
+	peer.mu.Unlock()
 	go p.forward()
 	return p, nil
 }
@@ -53,17 +58,31 @@ type watchedPipeline struct {
 	out       chan raft.AppendFuture
 	done      chan struct{}
 	closeOnce sync.Once
+	// inflight counts requests sent and not yet answered.
+	inflight atomic.Int64
 }
 
 func (p *watchedPipeline) AppendEntries(args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) (raft.AppendFuture, error) {
 	p.peer.sent(args)
-	return p.AppendPipeline.AppendEntries(args, resp)
+	p.inflight.Add(1)
+	f, err := p.AppendPipeline.AppendEntries(args, resp)
+	if err != nil {
+		p.inflight.Add(-1)
+	}
+	return f, err
 }
 
 func (p *watchedPipeline) Consumer() <-chan raft.AppendFuture { return p.out }
 
 func (p *watchedPipeline) Close() error {
-	p.closeOnce.Do(func() { close(p.done) })
+	p.closeOnce.Do(func() {
+		close(p.done)
+		p.peer.mu.Lock()
+		if p.peer.pipeline == p {
+			p.peer.pipeline = nil
+		}
+		p.peer.mu.Unlock()
+	})
 	return p.AppendPipeline.Close()
 }
 
@@ -77,6 +96,9 @@ func (p *watchedPipeline) forward() {
 			// The future is complete: Error does not block.
 			if f.Error() == nil {
 				p.peer.answered(f.Request(), f.Response())
+			}
+			if p.inflight.Add(-1) == 0 {
+				p.peer.poke() // idle now: a push may be due
 			}
 			select {
 			case p.out <- f:
