@@ -22,7 +22,11 @@ import (
 //     fewer than MaxVoters voters.
 //   - A voter that started with an empty log (a wiped peer rejoining under
 //     its old id) and lags is demoted until it has caught up: it holds
-//     none of the entries its vote used to vouch for.
+//     none of the entries its vote used to vouch for. What tells it from a
+//     new member that started empty and fell behind (partitioned from the
+//     start, say) is its instance, a random id drawn at each start: the
+//     leader records in the store the instance of each voter that holds
+//     data, and only a voter whose recorded instance differs was wiped.
 //   - Every member's API address is recorded in the store, so that any
 //     node can forward to whichever leads.
 //   - With DeadPeerTimeout set, a peer that gossip has seen dead or gone
@@ -135,14 +139,22 @@ func (a *pilot) registerAPIAddrs(ctx context.Context, conf raft.Configuration) {
 	}
 }
 
-// adjustSuffrage promotes caught-up non-voters and demotes lagging fresh
-// voters.
+// adjustSuffrage promotes caught-up non-voters, demotes lagging voters
+// that were wiped, and records the instance of each voter that holds
+// data.
 func (a *pilot) adjustSuffrage(ctx context.Context, conf raft.Configuration) {
 	r := a.n.store.Raft()
 	voters := countVoters(conf)
+	recorded, err := a.n.fsm.MemberInstances()
+	if err != nil {
+		return
+	}
 	for _, s := range conf.Servers {
 		id := string(s.ID)
 		if id == a.n.cfg.ID {
+			// The leader holds the data: record it too, or a leader that
+			// was later wiped would rejoin with no instance recorded.
+			a.recordInstance(ctx, peerState{ID: id, Meta: a.n.gossip.ownMeta()}, recorded[id])
 			continue
 		}
 		p, ok := a.n.gossip.peer(id)
@@ -151,9 +163,16 @@ func (a *pilot) adjustSuffrage(ctx context.Context, conf raft.Configuration) {
 			continue
 		}
 		if s.Suffrage == raft.Voter && !p.Meta.Fresh {
-			continue // nothing to decide: only non-voters and fresh voters are probed
+			// It started with its data: this instance holds it.
+			a.recordInstance(ctx, p, recorded[id])
+			continue
 		}
-		lagging, known := a.lagging(ctx, p)
+		applied, known := a.applied(ctx, p)
+		lagging := known && applied+a.cfg.MaxLag < r.LastIndex()
+		if known && s.Suffrage == raft.Voter && recorded[id] == "" && applied > 0 {
+			// A new member's first data (wiped members have a record).
+			a.recordInstance(ctx, p, "")
+		}
 		switch {
 		case !known:
 			delete(a.caughtUp, id)
@@ -171,7 +190,7 @@ func (a *pilot) adjustSuffrage(ctx context.Context, conf raft.Configuration) {
 			}
 		case s.Suffrage == raft.Nonvoter:
 			delete(a.caughtUp, id)
-		case s.Suffrage == raft.Voter && p.Meta.Fresh && lagging:
+		case s.Suffrage == raft.Voter && lagging && wipedVoter(recorded[id], p.Meta.Instance):
 			a.n.logger.Warn("demoting a voter that restarted with an empty log until it catches up", "peer", id)
 			if err := r.DemoteVoter(s.ID, 0, autopilotCallTimeout).Error(); err != nil {
 				a.n.logger.Warn("demotion failed", "peer", id, "err", err)
@@ -182,22 +201,43 @@ func (a *pilot) adjustSuffrage(ctx context.Context, conf raft.Configuration) {
 	}
 }
 
-// lagging asks a peer's API how far its log reaches; known is false when
-// it did not answer.
-func (a *pilot) lagging(ctx context.Context, p peerState) (lagging, known bool) {
+// wipedVoter reports whether a voter that started with an empty log
+// (Fresh) lost data it held: an earlier instance of it was recorded
+// holding data. A voter whose own instance was recorded, or none was,
+// started empty as a new member and only lags; its vote vouches for what
+// its log holds. A peer that reports no instance (an older version) is
+// taken to be wiped, as before instances existed.
+func wipedVoter(recorded, instance string) bool {
+	return instance == "" || (recorded != "" && recorded != instance)
+}
+
+// recordInstance records p's instance as the one holding its data, unless
+// it is already recorded or p reports none.
+func (a *pilot) recordInstance(ctx context.Context, p peerState, recorded string) {
+	if p.Meta.Instance == "" || p.Meta.Instance == recorded {
+		return
+	}
+	op := &pb.Op{Type: pb.OpType_SET_MEMBER, MemberId: p.ID, MemberInstance: p.Meta.Instance}
+	if err := a.n.proposeOne(ctx, op); err != nil {
+		a.n.logger.Warn("recording a member's instance failed", "peer", p.ID, "err", err)
+	}
+}
+
+// applied asks a peer's API how far it has applied the log; known is
+// false when it did not answer. Applied, not merely logged: a peer whose
+// log is complete may still be applying a long backlog, and would serve
+// stale reads and make a slow leader until it has.
+func (a *pilot) applied(ctx context.Context, p peerState) (applied uint64, known bool) {
 	if p.Meta.API == "" {
-		return false, false
+		return 0, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, autopilotCallTimeout)
 	defer cancel()
 	st, err := a.n.api.PeerStatus(ctx, p.Meta.API)
 	if err != nil {
-		return false, false
+		return 0, false
 	}
-	// Applied, not merely logged: a peer whose log is complete may still
-	// be applying a long backlog, and would serve stale reads and make a
-	// slow leader until it has.
-	return st.AppliedIndex+a.cfg.MaxLag < a.n.store.Raft().LastIndex(), true
+	return st.AppliedIndex, true
 }
 
 // removeDeadPeers removes peers gone longer than DeadPeerTimeout while the

@@ -41,6 +41,11 @@ type gossipMeta struct {
 	// Fresh is set when the peer started with an empty Raft log, which a
 	// leader must not count on as a voter before it has caught up.
 	Fresh bool `json:"fresh,omitempty"`
+	// Instance is a random id the peer draws each time it starts. The
+	// leader records it once the peer holds data (autopilot.go): a Fresh
+	// peer whose instance differs from the recorded one was wiped, one
+	// with the same instance only lags.
+	Instance string `json:"instance,omitempty"`
 	// Leaving is set just before the peer leaves gossip on purpose, so
 	// that the others tell a departure from a failure: memberlist reports
 	// both as a leave.

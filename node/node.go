@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -149,7 +150,8 @@ func (n *Node) open() error {
 	}
 	if n.cfg.GossipAddr != "" {
 		meta := gossipMeta{Role: roleServer, Raft: n.cfg.RaftAddr, API: n.advertisedAPI(),
-			Expect: n.cfg.BootstrapExpect, Member: n.store.HadState(), Fresh: !n.store.HadState()}
+			Expect: n.cfg.BootstrapExpect, Member: n.store.HadState(), Fresh: !n.store.HadState(),
+			Instance: rand.Text()}
 		if n.gossip, err = startGossip(n.cfg.ID, n.cfg.GossipAddr, meta, n.logger); err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ type ApplyResult struct {
 // keys and values: bbolt needs them valid until commit, so slices are never
 // overwritten, only appended to.
 type applier struct {
-	objects, history, meta, members *bbolt.Bucket
+	objects, history, meta, members, instances *bbolt.Bucket
 	// requestIDs maps (revision, seq) -> remembered request id
 	// (requests.go).
 	requestIDs *bbolt.Bucket
@@ -76,6 +76,7 @@ func newApplier(tx *bbolt.Tx, buf []byte, memory *requestMemory) *applier {
 		history:    history,
 		meta:       tx.Bucket(bucketMeta),
 		members:    tx.Bucket(bucketMembers),
+		instances:  tx.Bucket(bucketMemberInstances),
 		requestIDs: requestIDs,
 		memory:     memory,
 		buf:        buf[:0],
@@ -214,12 +215,18 @@ func (a *applier) finish() {
 	a.written, a.removed = 0, 0
 }
 
-// applySetMember records a peer's API address.
+// applySetMember records a peer's API address and, when given, the
+// instance of it seen holding data.
 func (a *applier) applySetMember(op *pb.Op) error {
 	if op.GetMemberId() == "" {
 		return errorf(ErrInvalidCommand, "set member: empty member id")
 	}
-	must(a.members.Put([]byte(op.GetMemberId()), []byte(op.GetMemberApiAddr())))
+	if op.GetMemberApiAddr() != "" || op.GetMemberInstance() == "" {
+		must(a.members.Put([]byte(op.GetMemberId()), []byte(op.GetMemberApiAddr())))
+	}
+	if op.GetMemberInstance() != "" {
+		must(a.instances.Put([]byte(op.GetMemberId()), []byte(op.GetMemberInstance())))
+	}
 	return nil
 }
 

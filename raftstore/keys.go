@@ -14,10 +14,13 @@ var (
 	bucketHistory = []byte("history")
 	bucketMeta    = []byte("meta")
 	bucketMembers = []byte("members")
+	// bucketMemberInstances maps a member id to the instance of it last
+	// recorded holding data (SET_MEMBER's member_instance).
+	bucketMemberInstances = []byte("member-instances")
 	// bucketRequestIDs: 8-byte BE revision + 4-byte BE seq -> request id
 	// (or a failure record, requests.go).
 	bucketRequestIDs = []byte("requestIDs")
-	allBuckets       = [][]byte{bucketObjects, bucketHistory, bucketMeta, bucketMembers, bucketRequestIDs}
+	allBuckets       = [][]byte{bucketObjects, bucketHistory, bucketMeta, bucketMembers, bucketRequestIDs, bucketMemberInstances}
 	// obsoleteBuckets held request ids before requestIDs; an older file
 	// loses them at open.
 	obsoleteBuckets = [][]byte{[]byte("requests"), []byte("requestIndex")}

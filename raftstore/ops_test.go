@@ -197,6 +197,23 @@ func TestMembersAndSkippedTypes(t *testing.T) {
 	}
 }
 
+// A SET_MEMBER with only an instance records it and leaves the API
+// address alone; a later instance replaces the earlier.
+func TestMemberInstances(t *testing.T) {
+	s := newStore(t)
+	s.apply(1, &pb.Op{Type: pb.OpType_SET_MEMBER, MemberId: "n1", MemberApiAddr: "10.0.0.1:7000"},
+		&pb.Op{Type: pb.OpType_SET_MEMBER, MemberId: "n1", MemberInstance: "first"})
+	s.apply(2, &pb.Op{Type: pb.OpType_SET_MEMBER, MemberId: "n1", MemberInstance: "second"})
+	m, err := s.Members()
+	if err != nil || m["n1"] != "10.0.0.1:7000" {
+		t.Fatalf("members = %v, %v", m, err)
+	}
+	inst, err := s.MemberInstances()
+	if err != nil || len(inst) != 1 || inst["n1"] != "second" {
+		t.Fatalf("instances = %v, %v", inst, err)
+	}
+}
+
 func TestClusterScopedIgnoresNamespace(t *testing.T) {
 	s := newStore(t)
 	got := s.ok(create(obj("node", "stray", "n1", `{}`)))

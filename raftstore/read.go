@@ -31,10 +31,17 @@ func (f *FSM) Get(kind, namespace, name string) (*pb.Object, error) {
 }
 
 // Members returns the recorded peers: member id -> API address.
-func (f *FSM) Members() (map[string]string, error) {
+func (f *FSM) Members() (map[string]string, error) { return f.readMap(bucketMembers) }
+
+// MemberInstances returns the instance of each member last recorded
+// holding data, by member id.
+func (f *FSM) MemberInstances() (map[string]string, error) { return f.readMap(bucketMemberInstances) }
+
+// readMap returns a bucket's keys and values as strings.
+func (f *FSM) readMap(bucket []byte) (map[string]string, error) {
 	out := make(map[string]string)
 	err := f.view(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 			out[string(k)] = string(v)
 			return nil
 		})

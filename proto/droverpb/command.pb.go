@@ -42,7 +42,9 @@ const (
 	OpType_DELETE OpType = 4
 	// COMPACT drops history events at or below compact_revision.
 	OpType_COMPACT OpType = 5
-	// SET_MEMBER records a peer's API address (member_id, member_api_addr).
+	// SET_MEMBER records a peer's API address (member_id, member_api_addr)
+	// and, when set, the instance of it seen holding data
+	// (member_instance); an empty field leaves its record as it is.
 	OpType_SET_MEMBER OpType = 6
 )
 
@@ -162,9 +164,13 @@ type Op struct {
 	// request_id, when set, names the client's request: a retry that
 	// carries an id the FSM still remembers gets the first outcome back
 	// instead of being applied again.
-	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// member_instance is the random id a node draws each time it starts
+	// (SET_MEMBER): the autopilot tells a wiped member that rejoined under
+	// its old id from one that merely lags by it.
+	MemberInstance string `protobuf:"bytes,8,opt,name=member_instance,json=memberInstance,proto3" json:"member_instance,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Op) Reset() {
@@ -246,6 +252,13 @@ func (x *Op) GetRequestId() string {
 	return ""
 }
 
+func (x *Op) GetMemberInstance() string {
+	if x != nil {
+		return x.MemberInstance
+	}
+	return ""
+}
+
 // Command is the payload of one Raft log entry: one or more operations
 // applied in order in one transaction, each with its own result.
 type Command struct {
@@ -310,7 +323,7 @@ const file_drover_v1_command_proto_rawDesc = "" +
 	"\x17drover/v1/command.proto\x12\tdrover.v1\x1a\x17drover/v1/objects.proto\"L\n" +
 	"\rPreconditions\x12)\n" +
 	"\x10resource_version\x18\x01 \x01(\x04R\x0fresourceVersion\x12\x10\n" +
-	"\x03uid\x18\x02 \x01(\tR\x03uid\"\xa5\x02\n" +
+	"\x03uid\x18\x02 \x01(\tR\x03uid\"\xce\x02\n" +
 	"\x02Op\x12%\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x11.drover.v1.OpTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12>\n" +
@@ -319,7 +332,8 @@ const file_drover_v1_command_proto_rawDesc = "" +
 	"\tmember_id\x18\x05 \x01(\tR\bmemberId\x12&\n" +
 	"\x0fmember_api_addr\x18\x06 \x01(\tR\rmemberApiAddr\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestId\"H\n" +
+	"request_id\x18\a \x01(\tR\trequestId\x12'\n" +
+	"\x0fmember_instance\x18\b \x01(\tR\x0ememberInstance\"H\n" +
 	"\aCommand\x12\x1f\n" +
 	"\x03ops\x18\x01 \x03(\v2\r.drover.v1.OpR\x03ops\x12\x1c\n" +
 	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp*u\n" +
