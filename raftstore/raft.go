@@ -91,21 +91,30 @@ func (s *Store) open(cfg RaftConfig) error {
 	if s.hadState, err = raft.HasExistingState(logs, logs, snaps); err != nil {
 		return err
 	}
-	header := raft.RPCHeader{ProtocolVersion: rc.ProtocolVersion, ID: []byte(rc.LocalID),
-		Addr: s.transport.EncodePeer(rc.LocalID, s.transport.LocalAddr())}
-	s.push = newCommitPush(s.transport, header, cfg.Logger)
-	trans := &pushTransport{NetworkTransport: s.transport, push: s.push}
+	trans := s.raftTransport(rc, cfg)
 	if err := bootstrapIfNew(rc, cfg, logs, snaps, trans); err != nil {
 		return err
 	}
 	if s.raft, err = raft.NewRaft(rc, s.fsm, cached, logs, snaps, trans); err != nil {
 		return err
 	}
-	s.push.raft.Store(s.raft)
-	if !cfg.NoCommitPush {
+	if s.push != nil {
+		s.push.raft.Store(s.raft)
 		s.fsm.push.Store(s.push)
 	}
 	return nil
+}
+
+// raftTransport is the TCP transport, watched by the commit push unless
+// it is off (then nothing watches the replies).
+func (s *Store) raftTransport(rc *raft.Config, cfg RaftConfig) raft.Transport {
+	if cfg.NoCommitPush {
+		return s.transport
+	}
+	header := raft.RPCHeader{ProtocolVersion: rc.ProtocolVersion, ID: []byte(rc.LocalID),
+		Addr: s.transport.EncodePeer(rc.LocalID, s.transport.LocalAddr())}
+	s.push = newCommitPush(s.transport, header, cfg.Logger)
+	return &pushTransport{NetworkTransport: s.transport, push: s.push}
 }
 
 // verifyLog runs the startup scan of the Raft log (checkLog) and refuses

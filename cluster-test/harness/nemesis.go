@@ -169,6 +169,15 @@ func (n *Nemesis) Isolate(scope netns.Scope, i int) error {
 	return n.net.Isolate(scope, i)
 }
 
+// IsolateFor cuts node i off (scope) for d, then heals the network.
+func (n *Nemesis) IsolateFor(ctx context.Context, scope netns.Scope, i int, d time.Duration) error {
+	if err := n.Isolate(scope, i); err != nil {
+		return err
+	}
+	wait(ctx, d)
+	return n.Heal()
+}
+
 // OneWay drops packets from one node to another.
 func (n *Nemesis) OneWay(from, to int) error {
 	n.open(fmt.Sprintf("net-%d-%d", from, to), "partition", fmt.Sprintf("drop %s → %s", n.c.ID(from), n.c.ID(to)), from, to)

@@ -16,11 +16,7 @@ func isolateLeader(ctx context.Context, n *Nemesis) error {
 		if l == 0 {
 			continue
 		}
-		if err := n.Isolate(scopeAll, l); err != nil {
-			return err
-		}
-		wait(ctx, 10*time.Second)
-		if err := n.Heal(); err != nil {
+		if err := n.IsolateFor(ctx, scopeAll, l, 10*time.Second); err != nil {
 			return err
 		}
 	}
@@ -58,11 +54,7 @@ func isolateFollower(ctx context.Context, n *Nemesis) error {
 		if !wait(ctx, 3*time.Second) {
 			return nil
 		}
-		if err := n.Isolate(scopeAll, n.Follower(ctx)); err != nil {
-			return err
-		}
-		wait(ctx, d)
-		if err := n.Heal(); err != nil {
+		if err := n.IsolateFor(ctx, scopeAll, n.Follower(ctx), d); err != nil {
 			return err
 		}
 	}
@@ -154,11 +146,7 @@ func natsOnly(ctx context.Context, n *Nemesis) error {
 			}
 			continue
 		}
-		if err := n.Isolate(scopeNATS, i); err != nil {
-			return err
-		}
-		wait(ctx, 3*time.Second)
-		if err := n.Heal(); err != nil {
+		if err := n.IsolateFor(ctx, scopeNATS, i, 3*time.Second); err != nil {
 			return err
 		}
 	}
@@ -190,11 +178,7 @@ func portPartitions(ctx context.Context, n *Nemesis) error {
 		if !wait(ctx, 3*time.Second) {
 			return nil
 		}
-		if err := n.Isolate(scope, n.Follower(ctx)); err != nil {
-			return err
-		}
-		wait(ctx, 10*time.Second)
-		if err := n.Heal(); err != nil {
+		if err := n.IsolateFor(ctx, scope, n.Follower(ctx), 10*time.Second); err != nil {
 			return err
 		}
 	}

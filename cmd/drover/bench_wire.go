@@ -49,22 +49,30 @@ func decodeLeanEvent(b []byte, ev *pb.WatchEvent) error {
 			ev.Type = pb.EventType(v)
 		case 3:
 			ev.Revision = v
-		case 2:
-			ev.Object = &pb.Object{Metadata: &pb.ObjectMeta{}}
-			return eachField(sub, func(num protowire.Number, _ uint64, meta []byte) error {
-				if num != 3 {
-					return nil
-				}
-				return eachField(meta, func(num protowire.Number, _ uint64, name []byte) error {
-					if num == 1 {
-						ev.Object.Metadata.Name = string(name)
-					}
-					return nil
-				})
-			})
+		case 2: // Object; its metadata is field 3, the name field 1 of that
+			meta, err := bytesField(sub, 3)
+			if err != nil {
+				return err
+			}
+			name, err := bytesField(meta, 1)
+			ev.Object = &pb.Object{Metadata: &pb.ObjectMeta{Name: string(name)}}
+			return err
 		}
 		return nil
 	})
+}
+
+// bytesField returns the last length-delimited field num of message b
+// (nil when absent).
+func bytesField(b []byte, num protowire.Number) ([]byte, error) {
+	var out []byte
+	err := eachField(b, func(n protowire.Number, _ uint64, sub []byte) error {
+		if n == num {
+			out = sub
+		}
+		return nil
+	})
+	return out, err
 }
 
 // eachField calls f with each field of the message b: a varint's value or
