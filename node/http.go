@@ -18,7 +18,7 @@ import (
 //	/healthz        200 while the node runs
 //	/readyz         200 once the node knows a leader, else 503
 //	/status         this node's Raft view as JSON
-//	/metrics        Prometheus metrics
+//	/metrics        Prometheus metrics, hashicorp/raft's timings included
 //	/debug/pprof/   Go profiles
 //	GET /debug/fsm-hash[?index=N]
 //	                the FSM hash chain as JSON {"applied_index":A,"hash":"<hex>"}
@@ -47,7 +47,12 @@ func (n *Node) startHTTP() error {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", n.serveReady)
 	mux.HandleFunc("/status", n.serveStatus)
-	mux.Handle("/metrics", promhttp.HandlerFor(n.metricsRegistry(), promhttp.HandlerOpts{}))
+	reg, err := n.metricsRegistry()
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /debug/fsm-hash", n.serveFSMHash)
 	mux.HandleFunc("GET /debug/raft-log", n.serveRaftLog)
 	registerFailpoints(mux)
@@ -79,10 +84,16 @@ func (n *Node) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	json.NewEncoder(w).Encode(n.status())
 }
 
-// metricsRegistry holds the Go runtime metrics and this node's Raft gauges.
-func (n *Node) metricsRegistry() *prometheus.Registry {
+// metricsRegistry holds the Go runtime metrics, this node's Raft gauges and
+// hashicorp/raft's own timings (raftMetricsCollector).
+func (n *Node) metricsRegistry() (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	raftTimings, err := raftMetricsCollector()
+	if err != nil {
+		return nil, err
+	}
+	reg.MustRegister(raftTimings)
 	gauge := func(name, help string, f func() float64) {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "drover", Name: name, Help: help}, f))
 	}
@@ -113,5 +124,5 @@ func (n *Node) metricsRegistry() *prometheus.Registry {
 		func() float64 { return float64(n.store.SnapshotThreshold()) })
 	gauge("history_compacted_revision", "Revision up to which the watch history was compacted.",
 		func() float64 { return float64(n.fsm.CompactedRevision()) })
-	return reg
+	return reg, nil
 }
