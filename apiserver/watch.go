@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/drover/drover/apiserver/selector"
 	pb "github.com/drover/drover/proto/droverpb"
 	"github.com/drover/drover/raftstore"
@@ -21,7 +23,17 @@ const minBookmarkInterval = 100 * time.Millisecond
 // Watch streams every matching event after req.resource_version, exactly
 // once and in revision order, from this node's own applied state.
 func (s *Server) Watch(req *pb.WatchRequest, stream pb.Objects_WatchServer) error {
-	w, err := s.newWatcher(req, stream)
+	return s.watch(req, stream, eventStream{stream})
+}
+
+// WatchBatches is Watch sending the events that reach the watch together
+// as one WatchEvents message (watch_send.go).
+func (s *Server) WatchBatches(req *pb.WatchRequest, stream pb.Objects_WatchBatchesServer) error {
+	return s.watch(req, stream, &batchStream{stream: stream})
+}
+
+func (s *Server) watch(req *pb.WatchRequest, stream grpc.ServerStream, out eventSender) error {
+	w, err := s.newWatcher(req, out)
 	if err != nil {
 		return toStatus(err)
 	}
@@ -31,10 +43,10 @@ func (s *Server) Watch(req *pb.WatchRequest, stream pb.Objects_WatchServer) erro
 // watcher is one Watch stream. cursor is the revision up to which every
 // matching event has been sent.
 type watcher struct {
-	s      *Server
-	req    *pb.WatchRequest
-	stream pb.Objects_WatchServer
-	kind   string
+	s    *Server
+	req  *pb.WatchRequest
+	out  eventSender
+	kind string
 	// namespace restricts the watch; "" for all, and always for
 	// cluster-scoped kinds, as in List.
 	namespace string
@@ -42,7 +54,7 @@ type watcher struct {
 	cursor    uint64
 }
 
-func (s *Server) newWatcher(req *pb.WatchRequest, stream pb.Objects_WatchServer) (*watcher, error) {
+func (s *Server) newWatcher(req *pb.WatchRequest, out eventSender) (*watcher, error) {
 	info, err := pb.ResolveKind(req.GetKind())
 	if err != nil {
 		return nil, err
@@ -55,7 +67,7 @@ func (s *Server) newWatcher(req *pb.WatchRequest, stream pb.Objects_WatchServer)
 	if !info.Namespaced {
 		ns = ""
 	}
-	return &watcher{s: s, req: req, stream: stream, kind: info.Kind, namespace: ns, filter: filter}, nil
+	return &watcher{s: s, req: req, out: out, kind: info.Kind, namespace: ns, filter: filter}, nil
 }
 
 func (w *watcher) run(ctx context.Context) error {
@@ -183,7 +195,10 @@ func (w *watcher) live(ctx context.Context, sub *subscription, tick <-chan time.
 		case <-sub.lost:
 			return nil
 		case <-tick:
-			if err := w.stream.Send(&pb.WatchEvent{Type: pb.EventType_BOOKMARK, Revision: w.cursor}); err != nil {
+			if err := w.out.add(outEvent{typ: pb.EventType_BOOKMARK, rev: w.cursor}, false); err != nil {
+				return err
+			}
+			if err := w.out.flush(); err != nil {
 				return err
 			}
 		}
@@ -245,7 +260,7 @@ type heldEvent struct {
 // holds e.
 func (h *heldEvent) push(e outEvent) error {
 	if h.held {
-		if err := h.w.send(h.ev, h.ev.rev == e.rev); err != nil {
+		if err := h.w.out.add(h.ev, h.ev.rev == e.rev); err != nil {
 			return err
 		}
 	}
@@ -253,23 +268,14 @@ func (h *heldEvent) push(e outEvent) error {
 	return nil
 }
 
-// flush sends the held event, if any, as the last of its revision.
+// flush sends the held event, if any, as the last of its revision, and
+// then whatever the sender queued.
 func (h *heldEvent) flush() error {
-	if !h.held {
-		return nil
+	if h.held {
+		h.held = false
+		if err := h.w.out.add(h.ev, false); err != nil {
+			return err
+		}
 	}
-	h.held = false
-	return h.w.send(h.ev, false)
-}
-
-// send sends e, in the shared wire form when it has one.
-func (w *watcher) send(e outEvent, more bool) error {
-	if e.wire == nil {
-		return w.stream.Send(&pb.WatchEvent{Type: e.typ, Object: e.obj, Revision: e.rev, MoreAtRevision: more})
-	}
-	data, err := e.wire.encode(e.typ, e.obj, e.rev)
-	if err != nil {
-		return err
-	}
-	return w.stream.SendMsg(&preEncoded{data: data, more: more})
+	return h.w.out.flush()
 }

@@ -29,6 +29,9 @@ func ServerOptions() []grpc.ServerOption {
 type wireCodec struct{ proto encoding.CodecV2 }
 
 func (c wireCodec) Marshal(v any) (mem.BufferSlice, error) {
+	if p, ok := v.(*preEncodedParts); ok {
+		return p.parts, nil
+	}
 	if p, ok := v.(*preEncoded); ok {
 		if p.more {
 			return mem.BufferSlice{mem.SliceBuffer(p.data), mem.SliceBuffer(moreAtRevisionWire)}, nil
@@ -52,6 +55,10 @@ type preEncoded struct {
 	data []byte
 	more bool
 }
+
+// preEncodedParts is a message already in wire form, in parts that
+// concatenate to it (a WatchEvents built by batchStream).
+type preEncodedParts struct{ parts mem.BufferSlice }
 
 // moreAtRevisionWire is the wire form of WatchEvent{more_at_revision: true}.
 var moreAtRevisionWire = mustMarshal(&pb.WatchEvent{MoreAtRevision: true})

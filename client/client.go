@@ -269,12 +269,17 @@ func (c *Client) Delete(ctx context.Context, req *pb.DeleteRequest) (*pb.Object,
 
 // Watch opens a watch stream on the first endpoint that accepts it. The
 // stream ends with ctx; a broken stream is the caller's to resume from the
-// last revision it saw.
+// last revision it saw. It receives the events in WatchBatches messages and
+// hands them out one by one (watch_batches.go).
 func (c *Client) Watch(ctx context.Context, req *pb.WatchRequest) (pb.Objects_WatchClient, error) {
 	var out pb.Objects_WatchClient
-	err := c.do(ctx, func(conn *grpc.ClientConn) (err error) {
-		out, err = pb.NewObjectsClient(conn).Watch(ctx, req)
-		return err
+	err := c.do(ctx, func(conn *grpc.ClientConn) error {
+		batches, err := pb.NewObjectsClient(conn).WatchBatches(ctx, req)
+		if err != nil {
+			return err
+		}
+		out = &batchWatch{ClientStream: batches, ctx: ctx, conn: conn, req: req, batches: batches}
+		return nil
 	})
 	return out, err
 }

@@ -19,7 +19,8 @@ import (
 // codec sees it.
 
 // leanWatchCodec is gRPC's protobuf codec except that it decodes a
-// WatchEvent's type, revision and object name only.
+// WatchEvent's type, revision and object name only, alone or in a
+// WatchEvents batch.
 type leanWatchCodec struct{ proto encoding.CodecV2 }
 
 func newLeanWatchCodec() leanWatchCodec { return leanWatchCodec{encoding.GetCodecV2("proto")} }
@@ -29,14 +30,34 @@ func (c leanWatchCodec) Marshal(v any) (mem.BufferSlice, error) { return c.proto
 func (c leanWatchCodec) Name() string { return "proto" }
 
 func (c leanWatchCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	ev, ok := v.(*pb.WatchEvent)
-	if !ok {
+	var b []byte
+	switch v.(type) {
+	case *pb.WatchEvent, *pb.WatchEvents:
+		if len(data) == 1 {
+			b = data[0].ReadOnlyData()
+		} else {
+			b = data.Materialize()
+		}
+	default:
 		return c.proto.Unmarshal(data, v)
 	}
-	if len(data) == 1 {
-		return decodeLeanEvent(data[0].ReadOnlyData(), ev)
+	if ev, ok := v.(*pb.WatchEvent); ok {
+		return decodeLeanEvent(b, ev)
 	}
-	return decodeLeanEvent(data.Materialize(), ev)
+	return decodeLeanEvents(b, v.(*pb.WatchEvents))
+}
+
+// decodeLeanEvents decodes each event of a WatchEvents message lean.
+func decodeLeanEvents(b []byte, evs *pb.WatchEvents) error {
+	evs.Events = evs.Events[:0]
+	return eachField(b, func(num protowire.Number, _ uint64, sub []byte) error {
+		if num != 1 {
+			return nil
+		}
+		ev := &pb.WatchEvent{}
+		evs.Events = append(evs.Events, ev)
+		return decodeLeanEvent(sub, ev)
+	})
 }
 
 var errMalformedEvent = errors.New("malformed watch event")

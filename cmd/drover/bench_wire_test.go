@@ -33,6 +33,19 @@ func TestLeanWatchCodec(t *testing.T) {
 	if err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(data[:len(data)-3])}, &ev); err == nil {
 		t.Error("a truncated event decoded without error")
 	}
+	// A batch decodes each of its events lean.
+	second := proto.Clone(full).(*pb.WatchEvent)
+	second.Object.Metadata.Name, second.Revision = "bench-8", 4243
+	batch, err := proto.Marshal(&pb.WatchEvents{Events: []*pb.WatchEvent{full, second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs pb.WatchEvents
+	if err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(batch)}, &evs); err != nil || len(evs.Events) != 2 ||
+		evs.Events[0].GetObject().GetMetadata().GetName() != "bench-7" || evs.Events[1].Revision != 4243 ||
+		evs.Events[1].GetObject().GetMetadata().GetName() != "bench-8" {
+		t.Errorf("lean batch decode = %v, %v", &evs, err)
+	}
 	// Other messages decode in full.
 	req, _ := proto.Marshal(&pb.WatchRequest{Kind: "Pod", ResourceVersion: 9})
 	var got pb.WatchRequest

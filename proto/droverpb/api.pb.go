@@ -863,6 +863,52 @@ func (x *WatchEvent) GetMoreAtRevision() bool {
 	return false
 }
 
+// WatchEvents is one message of WatchBatches: consecutive events of the
+// stream, never empty.
+type WatchEvents struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*WatchEvent          `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchEvents) Reset() {
+	*x = WatchEvents{}
+	mi := &file_drover_v1_api_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchEvents) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchEvents) ProtoMessage() {}
+
+func (x *WatchEvents) ProtoReflect() protoreflect.Message {
+	mi := &file_drover_v1_api_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchEvents.ProtoReflect.Descriptor instead.
+func (*WatchEvents) Descriptor() ([]byte, []int) {
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *WatchEvents) GetEvents() []*WatchEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 type StatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -871,7 +917,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_drover_v1_api_proto_msgTypes[13]
+	mi := &file_drover_v1_api_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +929,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[13]
+	mi := &file_drover_v1_api_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +942,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{13}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{14}
 }
 
 type StatusResponse struct {
@@ -921,7 +967,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_drover_v1_api_proto_msgTypes[14]
+	mi := &file_drover_v1_api_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -933,7 +979,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[14]
+	mi := &file_drover_v1_api_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -946,7 +992,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{14}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StatusResponse) GetId() string {
@@ -1046,7 +1092,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_drover_v1_api_proto_msgTypes[15]
+	mi := &file_drover_v1_api_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1058,7 +1104,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_drover_v1_api_proto_msgTypes[15]
+	mi := &file_drover_v1_api_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1071,7 +1117,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_drover_v1_api_proto_rawDescGZIP(), []int{15}
+	return file_drover_v1_api_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Member) GetId() string {
@@ -1180,7 +1226,9 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\x0e2\x14.drover.v1.EventTypeR\x04type\x12)\n" +
 	"\x06object\x18\x02 \x01(\v2\x11.drover.v1.ObjectR\x06object\x12\x1a\n" +
 	"\brevision\x18\x03 \x01(\x04R\brevision\x12(\n" +
-	"\x10more_at_revision\x18\x04 \x01(\bR\x0emoreAtRevision\"\x0f\n" +
+	"\x10more_at_revision\x18\x04 \x01(\bR\x0emoreAtRevision\"<\n" +
+	"\vWatchEvents\x12-\n" +
+	"\x06events\x18\x01 \x03(\v2\x15.drover.v1.WatchEventR\x06events\"\x0f\n" +
 	"\rStatusRequest\"\xfa\x02\n" +
 	"\x0eStatusResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
@@ -1203,7 +1251,7 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\bsuffrage\x18\x04 \x01(\tR\bsuffrage\x12\x16\n" +
 	"\x06gossip\x18\x05 \x01(\tR\x06gossip\x12\x1f\n" +
 	"\vgossip_addr\x18\x06 \x01(\tR\n" +
-	"gossipAddr2\x90\x03\n" +
+	"gossipAddr2\xd3\x03\n" +
 	"\aObjects\x125\n" +
 	"\x06Create\x12\x18.drover.v1.CreateRequest\x1a\x11.drover.v1.Object\x12/\n" +
 	"\x03Get\x12\x15.drover.v1.GetRequest\x1a\x11.drover.v1.Object\x127\n" +
@@ -1211,7 +1259,8 @@ const file_drover_v1_api_proto_rawDesc = "" +
 	"\x06Update\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x12;\n" +
 	"\fUpdateStatus\x12\x18.drover.v1.UpdateRequest\x1a\x11.drover.v1.Object\x125\n" +
 	"\x06Delete\x12\x18.drover.v1.DeleteRequest\x1a\x11.drover.v1.Object\x129\n" +
-	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x012\xeb\x02\n" +
+	"\x05Watch\x12\x17.drover.v1.WatchRequest\x1a\x15.drover.v1.WatchEvent0\x01\x12A\n" +
+	"\fWatchBatches\x12\x17.drover.v1.WatchRequest\x1a\x16.drover.v1.WatchEvents0\x012\xeb\x02\n" +
 	"\aCluster\x12=\n" +
 	"\x06Status\x12\x18.drover.v1.StatusRequest\x1a\x19.drover.v1.StatusResponse\x12I\n" +
 	"\fRemoveMember\x12\x1e.drover.v1.RemoveMemberRequest\x1a\x19.drover.v1.StatusResponse\x12;\n" +
@@ -1231,7 +1280,7 @@ func file_drover_v1_api_proto_rawDescGZIP() []byte {
 	return file_drover_v1_api_proto_rawDescData
 }
 
-var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_drover_v1_api_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_drover_v1_api_proto_goTypes = []any{
 	(*SnapshotRequest)(nil),           // 0: drover.v1.SnapshotRequest
 	(*SnapshotChunk)(nil),             // 1: drover.v1.SnapshotChunk
@@ -1246,48 +1295,52 @@ var file_drover_v1_api_proto_goTypes = []any{
 	(*DeleteRequest)(nil),             // 10: drover.v1.DeleteRequest
 	(*WatchRequest)(nil),              // 11: drover.v1.WatchRequest
 	(*WatchEvent)(nil),                // 12: drover.v1.WatchEvent
-	(*StatusRequest)(nil),             // 13: drover.v1.StatusRequest
-	(*StatusResponse)(nil),            // 14: drover.v1.StatusResponse
-	(*Member)(nil),                    // 15: drover.v1.Member
-	(*Object)(nil),                    // 16: drover.v1.Object
-	(EventType)(0),                    // 17: drover.v1.EventType
+	(*WatchEvents)(nil),               // 13: drover.v1.WatchEvents
+	(*StatusRequest)(nil),             // 14: drover.v1.StatusRequest
+	(*StatusResponse)(nil),            // 15: drover.v1.StatusResponse
+	(*Member)(nil),                    // 16: drover.v1.Member
+	(*Object)(nil),                    // 17: drover.v1.Object
+	(EventType)(0),                    // 18: drover.v1.EventType
 }
 var file_drover_v1_api_proto_depIdxs = []int32{
-	16, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
-	16, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
-	16, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
-	17, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
-	16, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
-	15, // 5: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
-	5,  // 6: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
-	6,  // 7: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
-	7,  // 8: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
-	9,  // 9: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
-	9,  // 10: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
-	10, // 11: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
-	11, // 12: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
-	13, // 13: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
-	2,  // 14: drover.v1.Cluster.RemoveMember:input_type -> drover.v1.RemoveMemberRequest
-	3,  // 15: drover.v1.Cluster.Leave:input_type -> drover.v1.LeaveRequest
-	4,  // 16: drover.v1.Cluster.TransferLeadership:input_type -> drover.v1.TransferLeadershipRequest
-	0,  // 17: drover.v1.Cluster.Snapshot:input_type -> drover.v1.SnapshotRequest
-	16, // 18: drover.v1.Objects.Create:output_type -> drover.v1.Object
-	16, // 19: drover.v1.Objects.Get:output_type -> drover.v1.Object
-	8,  // 20: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
-	16, // 21: drover.v1.Objects.Update:output_type -> drover.v1.Object
-	16, // 22: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
-	16, // 23: drover.v1.Objects.Delete:output_type -> drover.v1.Object
-	12, // 24: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
-	14, // 25: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
-	14, // 26: drover.v1.Cluster.RemoveMember:output_type -> drover.v1.StatusResponse
-	14, // 27: drover.v1.Cluster.Leave:output_type -> drover.v1.StatusResponse
-	14, // 28: drover.v1.Cluster.TransferLeadership:output_type -> drover.v1.StatusResponse
-	1,  // 29: drover.v1.Cluster.Snapshot:output_type -> drover.v1.SnapshotChunk
-	18, // [18:30] is the sub-list for method output_type
-	6,  // [6:18] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	17, // 0: drover.v1.CreateRequest.object:type_name -> drover.v1.Object
+	17, // 1: drover.v1.ListResponse.items:type_name -> drover.v1.Object
+	17, // 2: drover.v1.UpdateRequest.object:type_name -> drover.v1.Object
+	18, // 3: drover.v1.WatchEvent.type:type_name -> drover.v1.EventType
+	17, // 4: drover.v1.WatchEvent.object:type_name -> drover.v1.Object
+	12, // 5: drover.v1.WatchEvents.events:type_name -> drover.v1.WatchEvent
+	16, // 6: drover.v1.StatusResponse.members:type_name -> drover.v1.Member
+	5,  // 7: drover.v1.Objects.Create:input_type -> drover.v1.CreateRequest
+	6,  // 8: drover.v1.Objects.Get:input_type -> drover.v1.GetRequest
+	7,  // 9: drover.v1.Objects.List:input_type -> drover.v1.ListRequest
+	9,  // 10: drover.v1.Objects.Update:input_type -> drover.v1.UpdateRequest
+	9,  // 11: drover.v1.Objects.UpdateStatus:input_type -> drover.v1.UpdateRequest
+	10, // 12: drover.v1.Objects.Delete:input_type -> drover.v1.DeleteRequest
+	11, // 13: drover.v1.Objects.Watch:input_type -> drover.v1.WatchRequest
+	11, // 14: drover.v1.Objects.WatchBatches:input_type -> drover.v1.WatchRequest
+	14, // 15: drover.v1.Cluster.Status:input_type -> drover.v1.StatusRequest
+	2,  // 16: drover.v1.Cluster.RemoveMember:input_type -> drover.v1.RemoveMemberRequest
+	3,  // 17: drover.v1.Cluster.Leave:input_type -> drover.v1.LeaveRequest
+	4,  // 18: drover.v1.Cluster.TransferLeadership:input_type -> drover.v1.TransferLeadershipRequest
+	0,  // 19: drover.v1.Cluster.Snapshot:input_type -> drover.v1.SnapshotRequest
+	17, // 20: drover.v1.Objects.Create:output_type -> drover.v1.Object
+	17, // 21: drover.v1.Objects.Get:output_type -> drover.v1.Object
+	8,  // 22: drover.v1.Objects.List:output_type -> drover.v1.ListResponse
+	17, // 23: drover.v1.Objects.Update:output_type -> drover.v1.Object
+	17, // 24: drover.v1.Objects.UpdateStatus:output_type -> drover.v1.Object
+	17, // 25: drover.v1.Objects.Delete:output_type -> drover.v1.Object
+	12, // 26: drover.v1.Objects.Watch:output_type -> drover.v1.WatchEvent
+	13, // 27: drover.v1.Objects.WatchBatches:output_type -> drover.v1.WatchEvents
+	15, // 28: drover.v1.Cluster.Status:output_type -> drover.v1.StatusResponse
+	15, // 29: drover.v1.Cluster.RemoveMember:output_type -> drover.v1.StatusResponse
+	15, // 30: drover.v1.Cluster.Leave:output_type -> drover.v1.StatusResponse
+	15, // 31: drover.v1.Cluster.TransferLeadership:output_type -> drover.v1.StatusResponse
+	1,  // 32: drover.v1.Cluster.Snapshot:output_type -> drover.v1.SnapshotChunk
+	20, // [20:33] is the sub-list for method output_type
+	7,  // [7:20] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_drover_v1_api_proto_init() }
@@ -1302,7 +1355,7 @@ func file_drover_v1_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_drover_v1_api_proto_rawDesc), len(file_drover_v1_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

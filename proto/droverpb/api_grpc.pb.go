@@ -29,6 +29,7 @@ const (
 	Objects_UpdateStatus_FullMethodName = "/drover.v1.Objects/UpdateStatus"
 	Objects_Delete_FullMethodName       = "/drover.v1.Objects/Delete"
 	Objects_Watch_FullMethodName        = "/drover.v1.Objects/Watch"
+	Objects_WatchBatches_FullMethodName = "/drover.v1.Objects/WatchBatches"
 )
 
 // ObjectsClient is the client API for Objects service.
@@ -53,6 +54,14 @@ type ObjectsClient interface {
 	Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*Object, error)
 	// Watch streams the changes after a revision.
 	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEvent], error)
+	// WatchBatches is Watch with the events that reach the watch together
+	// (those of one Raft entry, a history page, an initial listing) sent in
+	// one message, in the same order and with the same fields as Watch
+	// sends them one by one; a message stays under about 1 MiB unless one
+	// event alone is larger. Fewer, larger messages cost both ends less CPU
+	// per event. The client library uses it and falls back to Watch when a
+	// server does not implement it.
+	WatchBatches(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEvents], error)
 }
 
 type objectsClient struct {
@@ -142,6 +151,25 @@ func (c *objectsClient) Watch(ctx context.Context, in *WatchRequest, opts ...grp
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Objects_WatchClient = grpc.ServerStreamingClient[WatchEvent]
 
+func (c *objectsClient) WatchBatches(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEvents], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Objects_ServiceDesc.Streams[1], Objects_WatchBatches_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchRequest, WatchEvents]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Objects_WatchBatchesClient = grpc.ServerStreamingClient[WatchEvents]
+
 // ObjectsServer is the server API for Objects service.
 // All implementations must embed UnimplementedObjectsServer
 // for forward compatibility.
@@ -164,6 +192,14 @@ type ObjectsServer interface {
 	Delete(context.Context, *DeleteRequest) (*Object, error)
 	// Watch streams the changes after a revision.
 	Watch(*WatchRequest, grpc.ServerStreamingServer[WatchEvent]) error
+	// WatchBatches is Watch with the events that reach the watch together
+	// (those of one Raft entry, a history page, an initial listing) sent in
+	// one message, in the same order and with the same fields as Watch
+	// sends them one by one; a message stays under about 1 MiB unless one
+	// event alone is larger. Fewer, larger messages cost both ends less CPU
+	// per event. The client library uses it and falls back to Watch when a
+	// server does not implement it.
+	WatchBatches(*WatchRequest, grpc.ServerStreamingServer[WatchEvents]) error
 	mustEmbedUnimplementedObjectsServer()
 }
 
@@ -194,6 +230,9 @@ func (UnimplementedObjectsServer) Delete(context.Context, *DeleteRequest) (*Obje
 }
 func (UnimplementedObjectsServer) Watch(*WatchRequest, grpc.ServerStreamingServer[WatchEvent]) error {
 	return status.Errorf(codes.Unimplemented, "method Watch not implemented")
+}
+func (UnimplementedObjectsServer) WatchBatches(*WatchRequest, grpc.ServerStreamingServer[WatchEvents]) error {
+	return status.Errorf(codes.Unimplemented, "method WatchBatches not implemented")
 }
 func (UnimplementedObjectsServer) mustEmbedUnimplementedObjectsServer() {}
 func (UnimplementedObjectsServer) testEmbeddedByValue()                 {}
@@ -335,6 +374,17 @@ func _Objects_Watch_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Objects_WatchServer = grpc.ServerStreamingServer[WatchEvent]
 
+func _Objects_WatchBatches_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ObjectsServer).WatchBatches(m, &grpc.GenericServerStream[WatchRequest, WatchEvents]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Objects_WatchBatchesServer = grpc.ServerStreamingServer[WatchEvents]
+
 // Objects_ServiceDesc is the grpc.ServiceDesc for Objects service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -371,6 +421,11 @@ var Objects_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Watch",
 			Handler:       _Objects_Watch_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchBatches",
+			Handler:       _Objects_WatchBatches_Handler,
 			ServerStreams: true,
 		},
 	},
