@@ -182,11 +182,20 @@ func TestWatchBookmarks(t *testing.T) {
 }
 
 func TestWatchOverflowDeliversEverythingOnce(t *testing.T) {
+	overflowDeliversEverythingOnce(t, func(t *testing.T, cli pb.ObjectsClient, req *pb.WatchRequest) pb.Objects_WatchClient {
+		return openWatch(t, cli, req)
+	})
+}
+
+// overflowDeliversEverythingOnce: a subscription that overflows while the
+// client does not read is refilled from the history, and the stream open
+// starts delivers everything once, in order.
+func overflowDeliversEverythingOnce(t *testing.T, open func(*testing.T, pb.ObjectsClient, *pb.WatchRequest) pb.Objects_WatchClient) {
 	n := startNode(t, nodeOptions{hubBuffer: 1})
 	// A small fixed window makes the server's Send block while the client
 	// does not read, so the subscription overflows.
 	conn := dial(t, n.addr, grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(64<<10))
-	s := openWatch(t, pb.NewObjectsClient(conn), &pb.WatchRequest{Kind: "cm"})
+	s := open(t, pb.NewObjectsClient(conn), &pb.WatchRequest{Kind: "cm"})
 	eventually(t, "watch subscribed", func() bool { return n.hub.Watchers() == 1 })
 	big := strings.Repeat("x", 16<<10)
 	const writes = 60

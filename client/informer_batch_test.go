@@ -1,13 +1,11 @@
 package client_test
 
 import (
-	"net"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -50,19 +48,7 @@ func (f *splitServer) Watch(req *pb.WatchRequest, stream pb.Objects_WatchServer)
 // 11 is applied once, whole.
 func TestInformerResumesBeforeASplitRevision(t *testing.T) {
 	f := &splitServer{from: make(chan uint64, 16)}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	pb.RegisterObjectsServer(g, f)
-	go g.Serve(l)
-	t.Cleanup(g.Stop)
-	cl, err := client.New([]string{l.Addr().String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
+	cl := serveObjects(t, f)
 
 	var r recorder
 	inf := runInformer(t, cl, client.InformerConfig{Kind: "ConfigMap", WatchFrom: 10, Handlers: r.handlers()})

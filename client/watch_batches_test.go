@@ -12,6 +12,26 @@ import (
 	pb "github.com/drover/drover/proto/droverpb"
 )
 
+// serveObjects serves srv on a loopback port for the test and returns a
+// client of it.
+func serveObjects(t *testing.T, srv pb.ObjectsServer) *client.Client {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	pb.RegisterObjectsServer(g, srv)
+	go g.Serve(l)
+	t.Cleanup(g.Stop)
+	cl, err := client.New([]string{l.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	return cl
+}
+
 // plainWatchServer implements Watch only, as a server from before
 // WatchBatches: it sends two events of revision 5.
 type plainWatchServer struct{ pb.UnimplementedObjectsServer }
@@ -33,19 +53,7 @@ func (plainWatchServer) Watch(req *pb.WatchRequest, stream pb.Objects_WatchServe
 // stream and delivers its events, flags included, through Recv and
 // RecvMsg alike.
 func TestWatchFallsBackWithoutBatches(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer()
-	pb.RegisterObjectsServer(g, plainWatchServer{})
-	go g.Serve(l)
-	t.Cleanup(g.Stop)
-	cl, err := client.New([]string{l.Addr().String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
+	cl := serveObjects(t, plainWatchServer{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := cl.Watch(ctx, &pb.WatchRequest{Kind: "ConfigMap"})
