@@ -51,12 +51,7 @@ func openBatches(t *testing.T, cli pb.ObjectsClient, req *pb.WatchRequest) *batc
 // Live: the events of one entry come in one message, with the same
 // more_at_revision flags as Watch sends, per watch filter.
 func TestWatchBatchesLive(t *testing.T) {
-	n := startNode(t, nodeOptions{})
-	all := openBatches(t, n.cli, &pb.WatchRequest{Kind: "cm"})
-	web := openBatches(t, n.cli, &pb.WatchRequest{Kind: "cm", LabelSelector: "app=web"})
-	eventually(t, "watches subscribed", func() bool { return n.hub.Watchers() == 2 })
-	r1, r2 := twoEntries(n)
-	wantFlags(t, all, web, r1, r2)
+	all, web := liveFlags(t, openBatches)
 	if fmt.Sprint(all.counts, web.counts) != "[3 2] [2 1]" {
 		t.Errorf("events per message: all %v, app=web %v; want [3 2] and [2 1]", all.counts, web.counts)
 	}
@@ -65,12 +60,7 @@ func TestWatchBatchesLive(t *testing.T) {
 // Catch-up from the history and initial events give the same events and
 // flags as Watch.
 func TestWatchBatchesCatchUpAndInitial(t *testing.T) {
-	n := startNode(t, nodeOptions{})
-	from := n.fsm.AppliedIndex()
-	r1, r2 := twoEntries(n)
-	all := openBatches(t, n.cli, &pb.WatchRequest{Kind: "cm", ResourceVersion: from})
-	web := openBatches(t, n.cli, &pb.WatchRequest{Kind: "cm", LabelSelector: "app=web", ResourceVersion: from})
-	wantFlags(t, all, web, r1, r2)
+	n, r2 := catchUpFlags(t, openBatches)
 	initial := openBatches(t, n.cli, &pb.WatchRequest{Kind: "cm", LabelSelector: "app=web", SendInitialEvents: true})
 	expectFlagged(t, initial, fmt.Sprintf("a@%d+", r2), fmt.Sprintf("c@%d+", r2), fmt.Sprintf("x@%d", r2))
 	if fmt.Sprint(initial.counts) != "[3]" {
@@ -122,7 +112,5 @@ func TestWatchBatchesBookmarks(t *testing.T) {
 
 // The overflow refill works the same through WatchBatches.
 func TestWatchBatchesOverflowDeliversEverythingOnce(t *testing.T) {
-	overflowDeliversEverythingOnce(t, func(t *testing.T, cli pb.ObjectsClient, req *pb.WatchRequest) pb.Objects_WatchClient {
-		return openBatches(t, cli, req)
-	})
+	overflowDeliversEverythingOnce(t, openBatches)
 }

@@ -61,25 +61,39 @@ func wantFlags(t *testing.T, all, web pb.Objects_WatchClient, r1, r2 uint64) {
 	expectFlagged(t, web, at("a", r1, true), at("c", r1, false), at("x", r2, false))
 }
 
-// Live batches (the shared wire form) carry the flag per watch.
-func TestWatchMoreAtRevisionLive(t *testing.T) {
+// opener starts a watch stream: Watch (openWatch) or WatchBatches
+// (openBatches).
+type opener[S pb.Objects_WatchClient] func(*testing.T, pb.ObjectsClient, *pb.WatchRequest) S
+
+// liveFlags opens an unfiltered and an app=web watch, applies twoEntries
+// and checks the flags of what both receive live; it returns the streams.
+func liveFlags[S pb.Objects_WatchClient](t *testing.T, open opener[S]) (all, web S) {
 	n := startNode(t, nodeOptions{})
-	all := openWatch(t, n.cli, &pb.WatchRequest{Kind: "cm"})
-	web := openWatch(t, n.cli, &pb.WatchRequest{Kind: "cm", LabelSelector: "app=web"})
+	all = open(t, n.cli, &pb.WatchRequest{Kind: "cm"})
+	web = open(t, n.cli, &pb.WatchRequest{Kind: "cm", LabelSelector: "app=web"})
 	eventually(t, "watches subscribed", func() bool { return n.hub.Watchers() == 2 })
 	r1, r2 := twoEntries(n)
 	wantFlags(t, all, web, r1, r2)
+	return all, web
 }
 
-// Catch-up from the history carries the flag too.
-func TestWatchMoreAtRevisionCatchUp(t *testing.T) {
-	n := startNode(t, nodeOptions{})
+// catchUpFlags applies twoEntries, then opens the same two watches from
+// before them and checks the flags of what the history gives.
+func catchUpFlags[S pb.Objects_WatchClient](t *testing.T, open opener[S]) (n *node, r2 uint64) {
+	n = startNode(t, nodeOptions{})
 	from := n.fsm.AppliedIndex()
 	r1, r2 := twoEntries(n)
-	all := openWatch(t, n.cli, &pb.WatchRequest{Kind: "cm", ResourceVersion: from})
-	web := openWatch(t, n.cli, &pb.WatchRequest{Kind: "cm", LabelSelector: "app=web", ResourceVersion: from})
+	all := open(t, n.cli, &pb.WatchRequest{Kind: "cm", ResourceVersion: from})
+	web := open(t, n.cli, &pb.WatchRequest{Kind: "cm", LabelSelector: "app=web", ResourceVersion: from})
 	wantFlags(t, all, web, r1, r2)
+	return n, r2
 }
+
+// Live batches (the shared wire form) carry the flag per watch.
+func TestWatchMoreAtRevisionLive(t *testing.T) { liveFlags(t, openWatch) }
+
+// Catch-up from the history carries the flag too.
+func TestWatchMoreAtRevisionCatchUp(t *testing.T) { catchUpFlags(t, openWatch) }
 
 // Initial events share the listing's revision: all but the last carry the
 // flag, across list pages; and a revision larger than a history page is

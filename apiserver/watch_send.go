@@ -27,10 +27,7 @@ type eventSender interface {
 type eventStream struct{ stream grpc.ServerStream }
 
 func (s eventStream) add(e outEvent, more bool) error {
-	if e.wire == nil {
-		return s.stream.SendMsg(&pb.WatchEvent{Type: e.typ, Object: e.obj, Revision: e.rev, MoreAtRevision: more})
-	}
-	data, err := e.wire.encode(e.typ, e.obj, e.rev)
+	data, err := e.encode()
 	if err != nil {
 		return err
 	}

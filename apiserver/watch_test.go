@@ -182,15 +182,13 @@ func TestWatchBookmarks(t *testing.T) {
 }
 
 func TestWatchOverflowDeliversEverythingOnce(t *testing.T) {
-	overflowDeliversEverythingOnce(t, func(t *testing.T, cli pb.ObjectsClient, req *pb.WatchRequest) pb.Objects_WatchClient {
-		return openWatch(t, cli, req)
-	})
+	overflowDeliversEverythingOnce(t, openWatch)
 }
 
 // overflowDeliversEverythingOnce: a subscription that overflows while the
 // client does not read is refilled from the history, and the stream open
 // starts delivers everything once, in order.
-func overflowDeliversEverythingOnce(t *testing.T, open func(*testing.T, pb.ObjectsClient, *pb.WatchRequest) pb.Objects_WatchClient) {
+func overflowDeliversEverythingOnce[S pb.Objects_WatchClient](t *testing.T, open opener[S]) {
 	n := startNode(t, nodeOptions{hubBuffer: 1})
 	// A small fixed window makes the server's Send block while the client
 	// does not read, so the subscription overflows.

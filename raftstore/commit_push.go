@@ -58,9 +58,10 @@ type commitPush struct {
 	// committed is the last entry of the last batch handed to the FSM.
 	committed atomic.Pointer[logPos]
 
-	mu     sync.Mutex
-	peers  map[raft.ServerID]*pushPeer
-	closed chan struct{}
+	mu        sync.Mutex
+	peers     map[raft.ServerID]*pushPeer
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 func newCommitPush(trans *raft.NetworkTransport, header raft.RPCHeader, logger *slog.Logger) *commitPush {
@@ -213,12 +214,4 @@ func (c *commitPush) push(p *pushPeer) {
 }
 
 // close stops the pushers.
-func (c *commitPush) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	select {
-	case <-c.closed:
-	default:
-		close(c.closed)
-	}
-}
+func (c *commitPush) close() { c.closeOnce.Do(func() { close(c.closed) }) }

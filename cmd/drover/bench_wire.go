@@ -30,21 +30,22 @@ func (c leanWatchCodec) Marshal(v any) (mem.BufferSlice, error) { return c.proto
 func (c leanWatchCodec) Name() string { return "proto" }
 
 func (c leanWatchCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	var b []byte
-	switch v.(type) {
-	case *pb.WatchEvent, *pb.WatchEvents:
-		if len(data) == 1 {
-			b = data[0].ReadOnlyData()
-		} else {
-			b = data.Materialize()
-		}
-	default:
-		return c.proto.Unmarshal(data, v)
+	switch m := v.(type) {
+	case *pb.WatchEvent:
+		return decodeLeanEvent(flatten(data), m)
+	case *pb.WatchEvents:
+		return decodeLeanEvents(flatten(data), m)
 	}
-	if ev, ok := v.(*pb.WatchEvent); ok {
-		return decodeLeanEvent(b, ev)
+	return c.proto.Unmarshal(data, v)
+}
+
+// flatten returns a message's bytes, copying only when gRPC handed them
+// over in several buffers.
+func flatten(data mem.BufferSlice) []byte {
+	if len(data) == 1 {
+		return data[0].ReadOnlyData()
 	}
-	return decodeLeanEvents(b, v.(*pb.WatchEvents))
+	return data.Materialize()
 }
 
 // decodeLeanEvents decodes each event of a WatchEvents message lean.
